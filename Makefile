@@ -1,0 +1,63 @@
+# xstocks_site: `make run` serves the site on the embedded default; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test install assets lint migrate registry browser-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Python dependencies, pinned in requirements.lock (regenerate: uv pip compile pyproject.toml --extra dev -o requirements.lock).
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+# npm assets (htmx, plotly.js) copied into static/vendor; anvil and solc for the local chains.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/vendor/.installed: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/plotly.js-dist-min/plotly.min.js static/vendor/plotly.min.js
+	touch $@
+
+install: $(VENV)/.installed static/vendor/.installed
+
+assets: static/vendor/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+registry: migrate
+	$(BIN)/python manage.py load_registry data/registry.json
+
+run: registry
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium for the browser tests (root, as on CI); skipped when already there.
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var

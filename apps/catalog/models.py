@@ -1,0 +1,312 @@
+"""The token catalogue: who issues what, backed by which share, deployed where."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from apps.core import identifiers
+from apps.core.fields import ExactDecimalField
+from apps.core.validators import validate_country, validate_isin, validate_lei
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "lower-case letters, digits and hyphens")
+
+
+class Issuer(models.Model):
+    """The issuing SPV that holds the shares and issues the tokens."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField("legal name", max_length=200)
+    jurisdiction = models.CharField(max_length=2, validators=[validate_country])
+    lei = models.CharField("LEI", max_length=20, blank=True, validators=[validate_lei])
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Security(models.Model):
+    """The underlying share or ETF unit held at the custodians."""
+
+    class Kind(models.TextChoices):
+        STOCK = "stock", "Stock"
+        ETF = "etf", "ETF"
+
+    ticker = models.CharField(max_length=16)
+    name = models.CharField(max_length=200)
+    isin = models.CharField("ISIN", max_length=12, unique=True, validators=[validate_isin])
+    exchange_mic = models.CharField("exchange MIC", max_length=4, default="XNYS")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.STOCK)
+    sector = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["ticker"]
+        verbose_name_plural = "securities"
+
+    def __str__(self) -> str:
+        return f"{self.ticker} ({self.isin})"
+
+
+class TokenQuerySet(QuerySet["Token"]):
+    def for_catalog(self) -> TokenQuerySet:
+        """Tokens with issuer, underlying and deployments in a fixed number of queries."""
+        return (
+            self.select_related("issuer", "security")
+            .prefetch_related(
+                Prefetch(
+                    "deployments",
+                    queryset=Deployment.objects.select_related("chain").order_by("chain__name"),
+                )
+            )
+            .annotate(deployment_count=Count("deployments", distinct=True))
+            .order_by("symbol")
+        )
+
+    def for_detail(self) -> TokenQuerySet:
+        """One token's page: everything it shows, without per-row queries."""
+        return self.select_related("issuer", "security").prefetch_related(
+            Prefetch(
+                "deployments",
+                queryset=Deployment.objects.select_related("chain").order_by("chain__name"),
+            ),
+            Prefetch("venues", queryset=Venue.objects.select_related("chain").order_by("name")),
+            Prefetch("documents", queryset=Document.objects.order_by("-date", "title")),
+            Prefetch("corporate_actions", queryset=CorporateAction.objects.order_by("-ex_date")),
+        )
+
+    def search(self, text: str) -> TokenQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(symbol__icontains=text)
+            | Q(name__icontains=text)
+            | Q(security__ticker__icontains=text)
+            | Q(security__name__icontains=text)
+            | Q(security__isin__iexact=text)
+            | Q(isin__iexact=text)
+        )
+
+
+class Token(models.Model):
+    """A tokenized share: one symbol, one underlying, deployed on one or more chains."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        ANNOUNCED = "announced", "Announced"
+        DELISTED = "delisted", "Delisted"
+
+    symbol = models.CharField(max_length=24, unique=True)
+    name = models.CharField(max_length=200)
+    isin = models.CharField(
+        "token ISIN", max_length=12, blank=True, validators=[validate_isin], db_index=True
+    )
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="tokens")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="tokens")
+    # Shares of the underlying per token; 1 at launch, changed by corporate actions.
+    multiplier = ExactDecimalField(
+        max_digits=30,
+        decimal_places=18,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal("0.000000000000000001"))],
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    launch_date = models.DateField(null=True, blank=True)
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="token_multiplier_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+
+class Chain(models.Model):
+    """A blockchain the tokens live on, and how to reach and link to it."""
+
+    class Kind(models.TextChoices):
+        EVM = "evm", "EVM"
+        SOLANA = "solana", "Solana"
+
+    slug = models.SlugField(max_length=32, unique=True, validators=[slug_validator])
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    name = models.CharField(max_length=64)
+    chain_id = models.BigIntegerField(null=True, blank=True, help_text="EVM chain id")
+    rpc_url = models.CharField(max_length=500, blank=True)
+    explorer_url = models.URLField(blank=True)
+    # Templates with {address} and {block}; empty means "<explorer_url>/token/{address}" etc.
+    explorer_token_template = models.CharField(max_length=300, blank=True)
+    explorer_block_template = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.EVM and self.chain_id is None:
+            raise ValidationError({"chain_id": "an EVM chain needs its chain id"})
+
+    @property
+    def effective_rpc_url(self) -> str:
+        """The node to ask: RPC_URL_<SLUG> from the environment wins over the registry."""
+        override = os.environ.get(f"RPC_URL_{self.slug.upper().replace('-', '_')}", "")
+        return override or self.rpc_url
+
+    def _template(self, own: str, suffix: str) -> str:
+        if own:
+            return own
+        return f"{self.explorer_url.rstrip('/')}{suffix}" if self.explorer_url else ""
+
+    def token_url(self, address: str) -> str:
+        template = self._template(self.explorer_token_template, "/token/{address}")
+        return template.format(address=address) if template else ""
+
+    def block_url(self, block: int) -> str:
+        template = self._template(self.explorer_block_template, "/block/{block}")
+        return template.format(block=block) if template else ""
+
+
+class Deployment(models.Model):
+    """A token's contract (EVM) or mint (Solana) on one chain."""
+
+    class Role(models.TextChoices):
+        CANONICAL = "canonical", "Canonical"
+        BRIDGED = "bridged", "Bridged"
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="deployments")
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="deployments")
+    address = models.CharField("address or mint", max_length=64)
+    decimals = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.CANONICAL)
+    # Lock-and-mint bridge escrows on this deployment's chain: their balance is not circulating.
+    escrow_addresses = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["token__symbol", "chain__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "address"], name="deployment_unique_address"),
+            models.UniqueConstraint(fields=["token", "chain"], name="deployment_one_per_chain"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} on {self.chain}"
+
+    def clean(self) -> None:
+        try:
+            self.address = identifiers.check_address(self.chain.kind, self.address)
+            self.escrow_addresses = [
+                identifiers.check_address(self.chain.kind, a) for a in self.escrow_addresses
+            ]
+        except ValueError as exc:
+            raise ValidationError({"address": str(exc)}) from exc
+
+    @property
+    def explorer_url(self) -> str:
+        return self.chain.token_url(self.address)
+
+
+class Venue(models.Model):
+    """Where a token trades or can be borrowed against."""
+
+    class Kind(models.TextChoices):
+        CEX = "cex", "Centralised exchange"
+        DEX = "dex", "Decentralised exchange"
+        LENDING = "lending", "Lending market"
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="venues")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    url = models.URLField(blank=True)
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["token", "name"], name="venue_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token})"
+
+
+class Document(models.Model):
+    """A legal or disclosure document for a token or its issuer, fixed by its SHA-256."""
+
+    class Kind(models.TextChoices):
+        PROSPECTUS = "prospectus", "Base prospectus"
+        FINAL_TERMS = "final_terms", "Final terms"
+        KID = "kid", "Key information document"
+        ATTESTATION = "attestation", "Attestation"
+        OTHER = "other", "Other"
+
+    token = models.ForeignKey(
+        Token, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
+    )
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    url = models.URLField(blank=True)
+    file = models.FileField(upload_to="documents/", blank=True)
+    sha256 = models.CharField(
+        "SHA-256",
+        max_length=64,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9a-f]{64}$", "64 lower-case hex digits")],
+    )
+    date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(token__isnull=False) | Q(issuer__isnull=False),
+                name="document_has_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CorporateAction(models.Model):
+    """A split, reverse split or dividend, and the multiplier before and after."""
+
+    class Kind(models.TextChoices):
+        SPLIT = "split", "Split"
+        REVERSE_SPLIT = "reverse_split", "Reverse split"
+        DIVIDEND = "dividend", "Dividend (reinvested)"
+        OTHER = "other", "Other"
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="corporate_actions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    ex_date = models.DateField()
+    ratio = ExactDecimalField(max_digits=30, decimal_places=18, null=True, blank=True)
+    multiplier_before = ExactDecimalField(max_digits=30, decimal_places=18)
+    multiplier_after = ExactDecimalField(max_digits=30, decimal_places=18)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-ex_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "kind", "ex_date"], name="corporate_action_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.token} on {self.ex_date}"

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from apps.catalog.models import Chain, Deployment, Security, Token
+from apps.custody.models import CustodyAccount
+
+pytestmark = pytest.mark.django_db
+
+REGISTRY = Path(settings.BASE_DIR) / "data" / "registry.json"
+
+
+def _write(tmp_path: Path, data: dict | str) -> Path:
+    path = tmp_path / "registry.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def _snapshot() -> tuple:
+    return (
+        list(Token.objects.values_list("symbol", "multiplier", "name").order_by("symbol")),
+        list(Deployment.objects.values_list("address", flat=True).order_by("address")),
+        Chain.objects.count(),
+        Security.objects.count(),
+    )
+
+
+@pytest.fixture
+def registry() -> dict:
+    return json.loads(REGISTRY.read_text())
+
+
+def test_shipped_registry_loads_the_real_catalogue(capsys):
+    call_command("load_registry", str(REGISTRY))
+    assert Token.objects.count() >= 60
+    for symbol in [
+        "AAPLx",
+        "TSLAx",
+        "NVDAx",
+        "SPYx",
+        "QQQx",
+        "MSFTx",
+        "AMZNx",
+        "GOOGLx",
+        "METAx",
+        "COINx",
+    ]:
+        assert Token.objects.filter(symbol=symbol).exists(), symbol
+    aapl = Token.objects.get(symbol="AAPLx")
+    assert aapl.security.isin == "US0378331005"
+    assert aapl.multiplier == Decimal(1)
+    assert {d.chain.slug for d in aapl.deployments.all()} == {"ethereum", "solana"}
+    assert Security.objects.filter(kind="etf").exists()
+    assert CustodyAccount.objects.filter(custodian__slug="incore").exists()
+    assert "created" in capsys.readouterr().out
+
+
+def test_loading_the_same_file_twice_changes_nothing(capsys):
+    call_command("load_registry", str(REGISTRY))
+    before = _snapshot()
+    capsys.readouterr()
+    call_command("load_registry", str(REGISTRY))
+    out = capsys.readouterr().out
+    assert "created nothing; updated nothing" in out
+    assert _snapshot() == before
+
+
+def test_a_changed_value_is_updated_in_place(tmp_path, registry, capsys):
+    call_command("load_registry", str(REGISTRY))
+    registry["tokens"][0]["multiplier"] = "1.02"
+    call_command("load_registry", str(_write(tmp_path, registry)))
+    assert Token.objects.get(symbol=registry["tokens"][0]["symbol"]).multiplier == Decimal("1.02")
+    assert "updated 1 tokens" in capsys.readouterr().out
+
+
+def test_bad_isin_names_its_json_path_and_changes_nothing(tmp_path, registry, capsys):
+    call_command("load_registry", str(REGISTRY))
+    before = _snapshot()
+    bad = copy.deepcopy(registry)
+    bad["tokens"][3]["underlying"]["isin"] = "US0378331006"
+    bad["tokens"][0]["multiplier"] = "2"  # a good change in the same file must not land either
+    with pytest.raises(CommandError, match="nothing was changed"):
+        call_command("load_registry", str(_write(tmp_path, bad)))
+    assert "tokens[3].underlying.isin: US0378331006: bad check digit" in capsys.readouterr().err
+    assert _snapshot() == before
+
+
+def test_unknown_chain_is_refused_with_its_path(tmp_path, registry, capsys):
+    registry["tokens"][5]["deployments"][1]["chain"] = "polygon"
+    with pytest.raises(CommandError):
+        call_command("load_registry", str(_write(tmp_path, registry)))
+    assert "tokens[5].deployments[1].chain: unknown chain 'polygon'" in capsys.readouterr().err
+    assert Token.objects.count() == 0
+
+
+def test_every_error_in_a_file_is_reported(tmp_path, registry, capsys):
+    registry["tokens"][0]["multiplier"] = "-1"
+    registry["tokens"][1]["deployments"][1]["address"] = (
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"
+    )
+    registry["tokens"][2]["deployments"][0]["address"] = "not-a-mint"
+    registry["tokens"][3]["symbol"] = registry["tokens"][4]["symbol"]
+    registry["chains"][0]["kind"] = "cosmos"
+    with pytest.raises(CommandError):
+        call_command("load_registry", str(_write(tmp_path, registry)))
+    err = capsys.readouterr().err
+    assert "tokens[0].multiplier: must be a positive number" in err
+    assert "tokens[1].deployments[1].address:" in err and "EIP-55" in err
+    assert "tokens[2].deployments[0].address:" in err
+    assert "tokens[4].symbol: duplicate token symbol" in err
+    assert "chains[0].kind: must be one of evm, solana" in err
+
+
+def test_broken_json_exits_non_zero_with_line_and_column(tmp_path):
+    path = _write(tmp_path, '{"chains": [\n  {"slug": "x",}\n]}')
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "load_registry", str(path)],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **__import__("os").environ,
+            "XSTOCKS_VAR_DIR": str(tmp_path / "var"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert proc.returncode != 0
+    assert f"{path}:2:" in proc.stderr
+    assert "invalid JSON" in proc.stderr
+
+
+def test_multiplier_is_read_as_decimal_never_float(tmp_path, registry):
+    registry_text = json.dumps(registry).replace(
+        '"multiplier": "1"', '"multiplier": 1.000000000000000001', 1
+    )
+    call_command("load_registry", str(_write(tmp_path, registry_text)))
+    assert Token.objects.get(symbol=registry["tokens"][0]["symbol"]).multiplier == Decimal(
+        "1.000000000000000001"
+    )
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError):
+        call_command("load_registry", str(tmp_path / "nope.json"))
+
+
+def test_rpc_url_can_be_overridden_from_the_environment(monkeypatch):
+    call_command("load_registry", str(REGISTRY))
+    chain = Chain.objects.get(slug="ethereum")
+    assert chain.effective_rpc_url == "http://127.0.0.1:8545"
+    monkeypatch.setenv("RPC_URL_ETHEREUM", "http://127.0.0.1:9999")
+    assert chain.effective_rpc_url == "http://127.0.0.1:9999"

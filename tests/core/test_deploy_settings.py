@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    proc = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        XSTOCKS_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="xstocks.example",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "no issues" in proc.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**env, "XSTOCKS_ENV": "production"},
+    )
+    assert proc.returncode != 0
+    assert "SECRET_KEY must be set in production" in proc.stderr

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_every_service_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert {name: c["status"] for name, c in body["checks"].items()} == {
+        "database": "up",
+        "cache": "up",
+        "broker": "up",
+    }
+
+
+def test_healthz_names_the_broker_when_it_is_down(client, settings):
+    # A real connection attempt to a closed port: nothing inside kombu is patched.
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["broker"]
+    assert body["checks"]["broker"]["status"] == "down"
+    assert body["checks"]["broker"]["error"]
+    assert body["checks"]["database"]["status"] == "up"
