@@ -150,6 +150,10 @@ class Chain(models.Model):
     # Templates with {address} and {block}; empty means "<explorer_url>/token/{address}" etc.
     explorer_token_template = models.CharField(max_length=300, blank=True)
     explorer_block_template = models.CharField(max_length=300, blank=True)
+    # EVM: blocks to wait before a block counts as final (a reorged block is never read).
+    confirmations = models.PositiveIntegerField(default=0)
+    # How old the latest observation may be before a deployment on this chain reads stale.
+    max_age_seconds = models.PositiveIntegerField(default=3600)
 
     class Meta:
         ordering = ["name"]

@@ -308,6 +308,14 @@ class _Plan:
                     "explorer_block_template": c.text(
                         obj, "explorer_block_url", path, required=False, max_len=300
                     ),
+                    "confirmations": c.integer(
+                        obj, "confirmations", path, required=False, high=10_000
+                    )
+                    or 0,
+                    "max_age_seconds": c.integer(
+                        obj, "max_age_seconds", path, required=False, low=1, high=10**8
+                    )
+                    or 3600,
                 }
             )
 

@@ -1,0 +1,142 @@
+"""What the chains said: supply per deployment at a block, oracle rounds, and every sync run."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from apps.catalog.models import Chain, Deployment, Token
+from apps.core.fields import ExactDecimalField
+
+UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
+
+
+class SyncRun(models.Model):
+    """One run of a background job (per chain where it has one), with its outcome."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=32, db_index=True)
+    chain = models.ForeignKey(
+        Chain, on_delete=models.CASCADE, null=True, blank=True, related_name="sync_runs"
+    )
+    node = models.CharField(max_length=500, blank=True, help_text="the endpoint asked")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["job", "chain", "-started_at"], name="syncrun_latest")]
+
+    def __str__(self) -> str:
+        where = f" on {self.chain.slug}" if self.chain_id else ""
+        return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
+
+
+class SupplyObservation(models.Model):
+    """A deployment's total supply (and bridge-escrow balance) read at one block or slot.
+
+    Raw amounts are integers in the token's smallest unit; `decimals` is what the chain
+    reported with them.
+    """
+
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, related_name="supply_observations"
+    )
+    block_number = models.BigIntegerField(help_text="block number (EVM) or slot (Solana)")
+    block_hash = models.CharField(max_length=100, blank=True)
+    block_time = models.DateTimeField(null=True, blank=True)
+    raw_supply = ExactDecimalField(max_digits=UINT256_DIGITS, decimal_places=0)
+    escrow_balance = ExactDecimalField(
+        max_digits=UINT256_DIGITS, decimal_places=0, default=Decimal(0)
+    )
+    decimals = models.PositiveSmallIntegerField()
+    # Token-2022 scaled-UI-amount multiplier where the mint carries that extension.
+    ui_multiplier = ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    observed_at = models.DateTimeField()
+    sync_run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
+    )
+
+    class Meta:
+        ordering = ["-block_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deployment", "block_number"], name="supply_unique_per_block"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["deployment", "-observed_at"], name="supply_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deployment} at {self.block_number}: {self.supply}"
+
+    @property
+    def scale(self) -> Decimal:
+        return Decimal(10) ** self.decimals
+
+    @property
+    def supply(self) -> Decimal:
+        """Total supply in whole tokens."""
+        return self.raw_supply / self.scale
+
+    @property
+    def escrow(self) -> Decimal:
+        return self.escrow_balance / self.scale
+
+    @property
+    def circulating(self) -> Decimal:
+        """Supply outside bridge escrows, in whole tokens."""
+        return (self.raw_supply - self.escrow_balance) / self.scale
+
+
+class OracleFeed(models.Model):
+    """A Chainlink AggregatorV3-compatible price feed for a token on a chain."""
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="oracle_feeds")
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="oracle_feeds")
+    address = models.CharField(max_length=64)
+    description = models.CharField(max_length=100, blank=True)
+    heartbeat_seconds = models.PositiveIntegerField(default=86400)
+    deviation_bps = ExactDecimalField(max_digits=10, decimal_places=4, default=Decimal(50))
+    decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as read")
+
+    class Meta:
+        ordering = ["token__symbol", "chain__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "address"], name="oracle_feed_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} feed on {self.chain}"
+
+
+class OracleRound(models.Model):
+    """One answer of an oracle feed (AggregatorV3 latestRoundData)."""
+
+    feed = models.ForeignKey(OracleFeed, on_delete=models.CASCADE, related_name="rounds")
+    round_id = ExactDecimalField(max_digits=30, decimal_places=0)  # uint80
+    answer = ExactDecimalField(max_digits=UINT256_DIGITS, decimal_places=18)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    answered_in_round = ExactDecimalField(max_digits=30, decimal_places=0)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    observed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "round_id"], name="oracle_round_unique"),
+        ]
+        indexes = [models.Index(fields=["feed", "-updated_at"], name="oracle_round_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.feed} round {self.round_id}: {self.answer}"
