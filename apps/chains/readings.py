@@ -1,0 +1,77 @@
+"""What the chain clients return: frozen dataclasses, no model instances, no web3/solana types.
+
+`apps/chains/evm.py` (web3.py) and `apps/chains/solana.py` (solana-py) are the only
+modules that talk to a chain; both return these, and the sync services turn them into
+SupplyObservation and OracleRound rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class ChainReadError(Exception):
+    """A read failed. The message names the chain, the node and the cause.
+
+    `transient` is True for faults worth retrying with backoff (connection refused,
+    timeout, HTTP 5xx) and False for bad data or a misconfigured chain (garbled reply,
+    wrong chain id, no contract at the address, a revert).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    """The block (EVM) or slot (Solana) every value of one snapshot was read at."""
+
+    number: int
+    hash: str
+    time: dt.datetime | None  # timezone-aware UTC
+
+
+@dataclass(frozen=True)
+class SupplyReading:
+    """One deployment's supply at a block, in the token's smallest unit."""
+
+    address: str  # EIP-55 contract address or base58 mint
+    raw_supply: int
+    decimals: int
+    escrow_balance: int = 0  # sum of the bridge-escrow balances, smallest unit
+    ui_multiplier: Decimal | None = None  # Token-2022 scaled-UI-amount extension
+
+
+@dataclass(frozen=True)
+class SupplySnapshot:
+    """All supplies read from one chain at one pinned block, and what it cost."""
+
+    chain_id: int | None  # as the node reported it (EVM); None for Solana
+    block: BlockRef
+    readings: tuple[SupplyReading, ...]
+    round_trips: int
+    commitment: str = ""  # Solana commitment used ("finalized" by default)
+
+
+@dataclass(frozen=True)
+class OracleReading:
+    """AggregatorV3 latestRoundData() of one feed, answer scaled by the feed's decimals."""
+
+    address: str
+    round_id: int
+    answer: Decimal
+    decimals: int
+    started_at: dt.datetime | None
+    updated_at: dt.datetime
+    answered_in_round: int
+
+
+@dataclass(frozen=True)
+class OracleSnapshot:
+    chain_id: int
+    block: BlockRef
+    readings: tuple[OracleReading, ...]
+    round_trips: int
