@@ -2,7 +2,19 @@
 
 `apps/chains/evm.py` (web3.py) and `apps/chains/solana.py` (solana-py) are the only
 modules that talk to a chain; both return these, and the sync services turn them into
-SupplyObservation and OracleRound rows.
+SupplyObservation and OracleRound rows. Their entry points:
+
+    evm.read_supplies(*, rpc_url: str, chain_name: str, expected_chain_id: int,
+                      targets: Sequence[SupplyTarget], confirmations: int = 0,
+                      block: int | None = None, timeout: float = ...) -> SupplySnapshot
+    evm.read_oracles(*, rpc_url: str, chain_name: str, expected_chain_id: int,
+                     addresses: Sequence[str], confirmations: int = 0,
+                     block: int | None = None, timeout: float = ...) -> OracleSnapshot
+    solana.read_supplies(*, rpc_url: str, chain_name: str, targets: Sequence[SupplyTarget],
+                         commitment: str = "finalized", timeout: float = ...) -> SupplySnapshot
+
+`block=None` reads at the latest block less `confirmations`; a number re-reads a past
+block (verify_reserves). Failures raise ChainReadError.
 """
 
 from __future__ import annotations
@@ -32,6 +44,14 @@ class BlockRef:
     number: int
     hash: str
     time: dt.datetime | None  # timezone-aware UTC
+
+
+@dataclass(frozen=True)
+class SupplyTarget:
+    """What to read for one deployment: its contract or mint, and its bridge escrows."""
+
+    address: str  # EIP-55 contract address or base58 mint
+    escrow_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
