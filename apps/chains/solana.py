@@ -32,6 +32,7 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
+from solders.rpc.responses import GetBlockTimeResp, GetLatestBlockhashResp, GetMultipleAccountsResp
 
 from apps.chains.readings import (
     BlockRef,
@@ -175,7 +176,10 @@ async def _read(
                 client.get_multiple_accounts(batch, commitment=commitment) for batch in batches
             ]
             calls.append(client.get_latest_blockhash(commitment=commitment))
-            replies = await _gather(calls, chain_name=chain_name, node=node, timeout=timeout)
+            expected = [GetMultipleAccountsResp] * len(batches) + [GetLatestBlockhashResp]
+            replies = await _gather(
+                calls, expected, chain_name=chain_name, node=node, timeout=timeout
+            )
             round_trips += len(calls)
             *account_replies, blockhash_reply = replies
             slots = {reply.context.slot for reply in account_replies}
@@ -236,11 +240,20 @@ async def _read(
     )
 
 
-async def _gather(calls: list, *, chain_name: str, node: str, timeout: float) -> list:
+async def _gather(
+    calls: list, expected: list[type], *, chain_name: str, node: str, timeout: float
+) -> list:
+    # return_exceptions also collects solders' PanicException (a BaseException) on bad replies.
     results = await asyncio.gather(*calls, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise _fault(result, chain_name=chain_name, node=node, timeout=timeout) from result
+    for result, kind in zip(results, expected, strict=True):
+        if not isinstance(result, kind):
+            # solders parses a JSON-RPC error with a code it does not know into a bare value.
+            raise ChainReadError(
+                f"{chain_name} ({node}): unexpected reply (JSON-RPC error {result!r}?)"
+            )
     return results
 
 
@@ -248,12 +261,18 @@ async def _block_time(
     client: AsyncClient, slot: int, *, chain_name: str, node: str, timeout: float
 ) -> dt.datetime | None:
     try:
-        reply = await client.get_block_time(slot)
-    except RPCException:
-        # Nodes answer "block not available" for skipped or pruned slots: the time is optional.
-        return None
-    except Exception as exc:
-        raise _fault(exc, chain_name=chain_name, node=node, timeout=timeout) from exc
+        (reply,) = await _gather(
+            [client.get_block_time(slot)],
+            [GetBlockTimeResp],
+            chain_name=chain_name,
+            node=node,
+            timeout=timeout,
+        )
+    except ChainReadError as exc:
+        if isinstance(exc.__cause__, RPCException):
+            # Nodes answer "block not available" for skipped or pruned slots: the time is optional.
+            return None
+        raise
     if reply.value is None:
         return None
     return dt.datetime.fromtimestamp(reply.value, tz=dt.UTC)

@@ -39,6 +39,7 @@ from solders.keypair import Keypair
 from solders.litesvm import LiteSVM
 from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.rpc.responses import RpcSimulateTransactionResult
 from solders.signature import Signature
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction, VersionedTransaction
@@ -61,6 +62,8 @@ AUTHORITY_LAMPORTS = 100_000 * 10**9
 MAX_MULTIPLE_ACCOUNTS = 100
 # Largest request body accepted, in bytes (a 100-key getMultipleAccounts is about 5 KB).
 MAX_BODY_BYTES = 1_000_000
+# How often the serving thread checks for stop(), in seconds.
+SHUTDOWN_POLL_SECONDS = 0.05
 VERSION = {"solana-core": "2.2.0-litesvm", "feature-set": 0}
 
 MINT_LEN = 82
@@ -205,11 +208,10 @@ class SolanaDevChain:
     def _send(self, tx: Transaction | VersionedTransaction) -> Signature:
         result = self.svm.send_transaction(tx)
         if isinstance(result, FailedTransactionMetadata):
-            logs = list(result.meta().logs())
             raise RpcError(
                 -32002,
                 f"Transaction simulation failed: {result.err()}",
-                {"err": str(result.err()), "logs": logs, "accounts": None, "unitsConsumed": 0},
+                _simulation(result.meta(), result.err()),
             )
         self._signatures[result.signature()] = self.slot
         self._set_slot(self.slot + 1)
@@ -375,6 +377,18 @@ class SolanaDevChain:
                 )
             ]
         )
+
+    def update_scaled_ui_multiplier(
+        self, *, mint: Pubkey, multiplier: Decimal, effective_at: int = 0
+    ) -> Signature:
+        """Token-2022 UpdateMultiplier: `multiplier` from unix time `effective_at` (past = now)."""
+        data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
+        data += struct.pack("<dq", float(multiplier), effective_at)
+        accounts = [
+            AccountMeta(mint, False, True),
+            AccountMeta(self.authority.pubkey(), True, False),
+        ]
+        return self.execute([Instruction(TOKEN_2022_PROGRAM_ID, data, accounts)])
 
     def get_account(self, address: Pubkey | str) -> Account:
         with self.lock:
@@ -557,19 +571,10 @@ class SolanaDevChain:
     def _rpc_simulate_transaction(self, params: list) -> dict:
         result = self.svm.simulate_transaction(self._decode_tx(params))
         if isinstance(result, FailedTransactionMetadata):
-            meta, err = result.meta(), str(result.err())
+            value = _simulation(result.meta(), result.err())
         else:
-            meta, err = result.meta(), None
-        return {
-            "context": self._context(),
-            "value": {
-                "err": err,
-                "logs": list(meta.logs()),
-                "accounts": None,
-                "unitsConsumed": meta.compute_units_consumed(),
-                "returnData": None,
-            },
-        }
+            value = _simulation(result.meta(), None)
+        return {"context": self._context(), "value": value}
 
     def _rpc_get_signature_statuses(self, params: list) -> dict:
         if not params or not isinstance(params[0], list):
@@ -592,6 +597,18 @@ class SolanaDevChain:
                 }
             )
         return {"context": self._context(), "value": statuses}
+
+
+def _simulation(meta: Any, err: Any) -> dict:
+    """RpcSimulateTransactionResult as JSON (solders serializes the TransactionError)."""
+    result = RpcSimulateTransactionResult(
+        err=err,
+        logs=list(meta.logs()),
+        accounts=None,
+        units_consumed=meta.compute_units_consumed(),
+        return_data=None,
+    )
+    return json.loads(result.to_json())
 
 
 def _param_key(params: list) -> Pubkey:
@@ -747,13 +764,16 @@ class SolanaRpcServer:
 
     def start(self) -> SolanaRpcServer:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="solana-devchain-rpc", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="solana-devchain-rpc",
+            daemon=True,
         )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
 
     def stop(self) -> None:
         if self._thread is not None:
