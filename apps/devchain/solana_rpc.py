@@ -486,7 +486,7 @@ class SolanaDevChain:
             "context": self._context(),
             "value": {
                 "blockhash": str(self.svm.latest_blockhash()),
-                "lastValidBlockHeight": self.slot + 150,
+                "lastValidBlockHeight": self.slot - self._first_slot + 150,
             },
         }
 
