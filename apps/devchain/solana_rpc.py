@@ -674,6 +674,9 @@ def answer(chain: SolanaDevChain, request: Any) -> dict:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without TCP_NODELAY every keep-alive reply
+    # waits for the client's delayed ACK (about 40 ms on Linux).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_POST(self) -> None:
