@@ -26,7 +26,6 @@ import logging
 import struct
 import threading
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -401,8 +400,8 @@ class SolanaDevChain:
 
     def call(self, method: str, params: list | None) -> Any:
         """Answer one JSON-RPC call; raise RpcError for what a node would refuse."""
-        handler = _METHODS.get(method)
-        if handler is None:
+        name = _METHODS.get(method)
+        if name is None:
             raise RpcError(-32601, f"Method not found: {method}")
         if params is None:
             params = []
@@ -410,7 +409,7 @@ class SolanaDevChain:
             raise RpcError(-32602, "Invalid params: expected an array")
         with self.lock:
             self.calls[method] += 1
-            return handler(self, params)
+            return getattr(self, name)(params)
 
     def _context(self) -> dict:
         return {"slot": self.slot, "apiVersion": VERSION["solana-core"]}
@@ -625,26 +624,28 @@ def _config(params: list, index: int) -> dict:
     return params[index]
 
 
-_METHODS: dict[str, Callable[[SolanaDevChain, list], Any]] = {
-    "getAccountInfo": SolanaDevChain._rpc_get_account_info,
-    "getMultipleAccounts": SolanaDevChain._rpc_get_multiple_accounts,
-    "getBalance": SolanaDevChain._rpc_get_balance,
-    "getSlot": SolanaDevChain._rpc_get_slot,
-    "getBlockHeight": SolanaDevChain._rpc_get_block_height,
-    "minimumLedgerSlot": SolanaDevChain._rpc_minimum_ledger_slot,
-    "getBlockTime": SolanaDevChain._rpc_get_block_time,
-    "getLatestBlockhash": SolanaDevChain._rpc_get_latest_blockhash,
-    "isBlockhashValid": SolanaDevChain._rpc_is_blockhash_valid,
-    "getVersion": SolanaDevChain._rpc_get_version,
-    "getGenesisHash": SolanaDevChain._rpc_get_genesis_hash,
-    "getHealth": SolanaDevChain._rpc_get_health,
-    "getEpochInfo": SolanaDevChain._rpc_get_epoch_info,
-    "getMinimumBalanceForRentExemption": SolanaDevChain._rpc_get_minimum_balance_for_rent_exemption,
-    "getTokenSupply": SolanaDevChain._rpc_get_token_supply,
-    "requestAirdrop": SolanaDevChain._rpc_request_airdrop,
-    "sendTransaction": SolanaDevChain._rpc_send_transaction,
-    "simulateTransaction": SolanaDevChain._rpc_simulate_transaction,
-    "getSignatureStatuses": SolanaDevChain._rpc_get_signature_statuses,
+# JSON-RPC method -> SolanaDevChain method answering it (looked up on the instance, so a
+# subclass can change how a method answers).
+_METHODS: dict[str, str] = {
+    "getAccountInfo": "_rpc_get_account_info",
+    "getMultipleAccounts": "_rpc_get_multiple_accounts",
+    "getBalance": "_rpc_get_balance",
+    "getSlot": "_rpc_get_slot",
+    "getBlockHeight": "_rpc_get_block_height",
+    "minimumLedgerSlot": "_rpc_minimum_ledger_slot",
+    "getBlockTime": "_rpc_get_block_time",
+    "getLatestBlockhash": "_rpc_get_latest_blockhash",
+    "isBlockhashValid": "_rpc_is_blockhash_valid",
+    "getVersion": "_rpc_get_version",
+    "getGenesisHash": "_rpc_get_genesis_hash",
+    "getHealth": "_rpc_get_health",
+    "getEpochInfo": "_rpc_get_epoch_info",
+    "getMinimumBalanceForRentExemption": "_rpc_get_minimum_balance_for_rent_exemption",
+    "getTokenSupply": "_rpc_get_token_supply",
+    "requestAirdrop": "_rpc_request_airdrop",
+    "sendTransaction": "_rpc_send_transaction",
+    "simulateTransaction": "_rpc_simulate_transaction",
+    "getSignatureStatuses": "_rpc_get_signature_statuses",
 }
 
 

@@ -201,3 +201,38 @@ def test_malformed_address_is_refused_before_any_request(chain, node):
 def test_unknown_commitment_is_refused(node):
     with pytest.raises(ValueError, match="commitment"):
         read(node, commitment="latest")
+
+
+class RestlessChain(SolanaDevChain):
+    """A node whose slot moves on after every getMultipleAccounts answer."""
+
+    def _rpc_get_multiple_accounts(self, params):
+        reply = super()._rpc_get_multiple_accounts(params)
+        self.advance_slot()
+        return reply
+
+
+def test_batches_from_different_slots_are_read_again_then_pinned_to_the_latest():
+    chain = RestlessChain()
+    mints = [chain.put_mint(Keypair().pubkey(), decimals=6, supply=7) for _ in range(150)]
+    chain.calls.clear()
+
+    with SolanaRpcServer(chain) as node:
+        snapshot = read(node, *(SupplyTarget(address=str(m)) for m in mints))
+
+    attempts = solana.SLOT_ATTEMPTS
+    assert chain.calls["getMultipleAccounts"] == 2 * attempts
+    assert snapshot.round_trips == 3 * attempts + 1
+    # the highest slot any batch reported: the last answer moved the node one slot on
+    assert snapshot.block.number == chain.slot - 1
+    assert {r.raw_supply for r in snapshot.readings} == {7}
+
+
+def test_batches_from_one_slot_are_read_once(chain, node):
+    mints = [chain.put_mint(Keypair().pubkey(), decimals=6, supply=7) for _ in range(150)]
+    chain.calls.clear()
+
+    snapshot = read(node, *(SupplyTarget(address=str(m)) for m in mints))
+
+    assert chain.calls["getMultipleAccounts"] == 2
+    assert snapshot.round_trips == 4
