@@ -65,6 +65,7 @@ MINT_INITIALIZED_OFFSET = 45
 ACCOUNT_LEN = 165  # Pubkey mint, Pubkey owner, u64 amount, ...
 ACCOUNT_AMOUNT_OFFSET = 64
 ACCOUNT_STATE_OFFSET = 108  # u8: 0 uninitialized, 1 initialized, 2 frozen
+MULTISIG_LEN = 355  # never an extended mint or account: Token-2022 pads those past it
 # Token-2022 extended accounts: base state padded to ACCOUNT_LEN, one AccountType byte, then
 # TLV entries (u16 type, u16 length, value).
 ACCOUNT_TYPE_OFFSET = ACCOUNT_LEN
@@ -319,7 +320,11 @@ def _parse_mint(account: Any, address: str, *, chain_name: str, node: str, slot:
             f"{where}: {address} is not a token mint (owned by program {account.owner})"
         )
     data = bytes(account.data)
-    extended = account.owner == TOKEN_2022_PROGRAM_ID and len(data) > ACCOUNT_LEN
+    extended = (
+        account.owner == TOKEN_2022_PROGRAM_ID
+        and len(data) > ACCOUNT_LEN
+        and len(data) != MULTISIG_LEN
+    )
     if not (len(data) == MINT_LEN or (extended and data[ACCOUNT_TYPE_OFFSET] == ACCOUNT_TYPE_MINT)):
         raise ChainReadError(
             f"{where}: {address} is not a token mint "
@@ -404,6 +409,7 @@ def _token_amount(
     is_account = len(data) == ACCOUNT_LEN or (
         account.owner == TOKEN_2022_PROGRAM_ID
         and len(data) > ACCOUNT_LEN
+        and len(data) != MULTISIG_LEN
         and data[ACCOUNT_TYPE_OFFSET] == ACCOUNT_TYPE_ACCOUNT
     )
     if account.owner not in TOKEN_PROGRAMS or not is_account or data[ACCOUNT_STATE_OFFSET] == 0:

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from decimal import Decimal
 
 import pytest
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
+from solders.system_program import CreateAccountParams, create_account
+from spl.token.instructions import initialize_mint2
+from spl.token.models import InitializeMint2Params
 
 from apps.chains import solana
 from apps.chains.readings import ChainReadError, SupplyTarget
-from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
+from apps.devchain.solana_rpc import RpcError, SolanaDevChain, SolanaRpcServer
 
 
 @pytest.fixture
@@ -236,3 +241,74 @@ def test_batches_from_one_slot_are_read_once(chain, node):
 
     assert chain.calls["getMultipleAccounts"] == 2
     assert snapshot.round_trips == 4
+
+
+def test_scaled_ui_extension_is_found_after_other_extensions(chain, node):
+    mint = Keypair()
+    program = solana.TOKEN_2022_PROGRAM_ID
+    authority = chain.authority.pubkey()
+    space = 165 + 1 + (4 + 32) + (4 + 56)  # MintCloseAuthority, then ScaledUiAmount
+    chain.execute(
+        [
+            create_account(
+                CreateAccountParams(
+                    from_pubkey=authority,
+                    to_pubkey=mint.pubkey(),
+                    lamports=chain.svm.minimum_balance_for_rent_exemption(space),
+                    space=space,
+                    owner=program,
+                )
+            ),
+            # InitializeMintCloseAuthority (25) with Some(authority)
+            Instruction(
+                program,
+                bytes([25, 1]) + bytes(authority),
+                [AccountMeta(mint.pubkey(), False, True)],
+            ),
+            # ScaledUiAmountExtension (43) Initialize (0): authority, multiplier 3.0
+            Instruction(
+                program,
+                bytes([43, 0]) + bytes(authority) + struct.pack("<d", 3.0),
+                [AccountMeta(mint.pubkey(), False, True)],
+            ),
+            initialize_mint2(
+                InitializeMint2Params(
+                    decimals=8, program_id=program, mint=mint.pubkey(), mint_authority=authority
+                )
+            ),
+        ],
+        [mint],
+    )
+    data = bytes(chain.get_account(mint.pubkey()).data)
+    assert struct.unpack_from("<H", data, 166)[0] == 3  # the close authority comes first
+
+    (reading,) = read(node, SupplyTarget(address=str(mint.pubkey()))).readings
+
+    assert reading.ui_multiplier == Decimal("3")
+
+
+class NoBlockTimeChain(SolanaDevChain):
+    """A node that has pruned block times (answers -32004 like a real one)."""
+
+    def _rpc_get_block_time(self, params):
+        raise RpcError(-32004, f"Block not available for slot {params[0]}")
+
+
+def test_read_succeeds_without_block_time():
+    chain = NoBlockTimeChain()
+    mint = chain.create_mint(decimals=8, token_2022=True, scaled_ui_multiplier=Decimal("2"))
+
+    with SolanaRpcServer(chain) as node:
+        snapshot = read(node, SupplyTarget(address=str(mint)))
+
+    assert snapshot.block.time is None
+    assert snapshot.block.number == chain.slot
+    assert snapshot.readings[0].ui_multiplier == Decimal("2")
+
+
+def test_no_targets_still_reports_the_slot(chain, node):
+    snapshot = read(node)
+
+    assert snapshot.readings == ()
+    assert snapshot.block.number == chain.slot
+    assert snapshot.round_trips == 2
