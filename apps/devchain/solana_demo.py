@@ -1,13 +1,9 @@
 """The Solana half of the demo world: the registry's mints on a local chain, moving over time.
 
-    chain = SolanaDevChain()
-    mints = seed_registry_mints(chain, settings.REGISTRY_PATH)
-    server = SolanaRpcServer(chain, port=8899).start()     # the registry's solana rpc_url
-    stop = threading.Event()
-    threading.Thread(target=run_simulator, args=(chain, mints),
-                     kwargs={"interval": 5.0, "stop": stop}, daemon=True).start()
-    ...
-    stop.set(); server.stop()
+    demo = start_demo(settings.REGISTRY_PATH, port=8899, simulate_every=5.0)
+    demo.url        # http://127.0.0.1:8899, the registry's solana rpc_url
+    demo.mints      # [DemoMint(symbol, mint, decimals, treasury, escrows), ...]
+    demo.stop()     # simulator and server stopped, port closed
 
 Solana mint addresses are public keys of keypairs nobody here holds, so each registry mint
 is written at its address with LiteSVM's set_account (owner: the token program, mint
@@ -29,7 +25,7 @@ from pathlib import Path
 
 from solders.pubkey import Pubkey
 
-from apps.devchain.solana_rpc import SolanaDevChain
+from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 
 logger = logging.getLogger(__name__)
 
@@ -177,3 +173,61 @@ def run_simulator(
             simulate_step(chain, mints, rng=rng)
         except Exception:
             logger.exception("solana dev chain: simulator step failed")
+
+
+@dataclass
+class SolanaDemo:
+    """A running Solana demo chain: its JSON-RPC server and, if asked, its simulator thread."""
+
+    chain: SolanaDevChain
+    server: SolanaRpcServer
+    mints: list[DemoMint]
+    stopping: threading.Event
+    simulator: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        """Stop the simulator, then the server (its port is free when this returns)."""
+        self.stopping.set()
+        if self.simulator is not None:
+            self.simulator.join()
+        self.server.stop()
+
+
+def start_demo(
+    registry_path: str | Path | None,
+    *,
+    port: int = 8899,
+    simulate_every: float = 5.0,
+    token_2022: bool = True,
+    seed: int = 0,
+) -> SolanaDemo:
+    """Seed a new dev chain with the registry's mints and serve it on 127.0.0.1:`port`.
+
+    `registry_path=None` starts an empty chain. `port=0` picks a free port (see `.url`);
+    `simulate_every=0` leaves the supplies still.
+    Both the server and the simulator run on daemon threads; call `.stop()` to end them.
+    """
+    chain = SolanaDevChain()
+    mints = []
+    if registry_path is not None:
+        mints = seed_registry_mints(chain, registry_path, token_2022=token_2022, seed=seed)
+    server = SolanaRpcServer(chain, port=port).start()
+    demo = SolanaDemo(chain=chain, server=server, mints=mints, stopping=threading.Event())
+    if simulate_every > 0 and mints:
+        demo.simulator = threading.Thread(
+            target=run_simulator,
+            args=(chain, mints),
+            kwargs={
+                "interval": simulate_every,
+                "stop": demo.stopping,
+                "rng": random.Random(seed),  # noqa: S311 - demo figures
+            },
+            name="solana-demo-simulator",
+            daemon=True,
+        )
+        demo.simulator.start()
+    return demo

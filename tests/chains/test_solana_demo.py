@@ -8,6 +8,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from apps.chains import solana
-from apps.chains.readings import SupplyTarget
-from apps.devchain.solana_demo import seed_registry_mints, simulate_step
+from apps.chains.readings import ChainReadError, SupplyTarget
+from apps.devchain.solana_demo import seed_registry_mints, simulate_step, start_demo
 from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 
 REGISTRY = Path(settings.BASE_DIR) / "data" / "registry.json"
@@ -157,3 +158,21 @@ def test_solana_devnet_command_serves_the_registry_mints():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_started_demo_moves_supplies_and_stops_cleanly():
+    demo = start_demo(REGISTRY, port=0, simulate_every=0.05, seed=1)
+    try:
+        address = str(demo.mints[0].mint)
+        first = read(demo.server, [address]).readings[0].raw_supply
+        deadline = time.monotonic() + 10
+        while read(demo.server, [address]).readings[0].raw_supply == first:
+            assert time.monotonic() < deadline, "the simulator never moved the supply"
+            time.sleep(0.05)
+    finally:
+        demo.stop()
+
+    assert not demo.simulator.is_alive()
+    with pytest.raises(ChainReadError) as caught:
+        read(demo.server, [address])
+    assert caught.value.transient is True

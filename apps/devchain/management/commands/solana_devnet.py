@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from apps.devchain.solana_demo import run_simulator, seed_registry_mints
-from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
+from apps.devchain.solana_demo import start_demo
 
 
 class Command(BaseCommand):
@@ -35,33 +33,24 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="random seed of the demo figures")
 
     def handle(self, *args: object, **options: object) -> None:
-        chain = SolanaDevChain()
-        mints = []
-        if not options["no_seed"]:
-            mints = seed_registry_mints(
-                chain, options["registry"], token_2022=not options["spl"], seed=options["seed"]
+        if options["no_seed"]:
+            demo = start_demo(None, port=options["port"], simulate_every=0, seed=options["seed"])
+        else:
+            demo = start_demo(
+                options["registry"],
+                port=options["port"],
+                simulate_every=options["simulate_every"],
+                token_2022=not options["spl"],
+                seed=options["seed"],
             )
-        server = SolanaRpcServer(chain, port=options["port"])
-        stop = threading.Event()
-        if options["simulate_every"] > 0 and mints:
-            threading.Thread(
-                target=run_simulator,
-                args=(chain, mints),
-                kwargs={
-                    "interval": options["simulate_every"],
-                    "stop": stop,
-                    "rng": random.Random(options["seed"]),  # noqa: S311 - demo figures
-                },
-                name="solana-devnet-simulator",
-                daemon=True,
-            ).start()
-        self.stdout.write(f"Solana dev chain serving JSON-RPC on {server.url}")
-        self.stdout.write(f"{len(mints)} registry mints at slot {chain.slot}; Ctrl-C stops.")
+        self.stdout.write(f"Solana dev chain serving JSON-RPC on {demo.url}")
+        self.stdout.write(
+            f"{len(demo.mints)} registry mints at slot {demo.chain.slot}; Ctrl-C stops."
+        )
         self.stdout.flush()
         try:
-            server.serve_forever()
+            threading.Event().wait()
         except KeyboardInterrupt:
             pass
         finally:
-            stop.set()
-            server.stop()
+            demo.stop()
