@@ -374,8 +374,10 @@ def _multiplier(value: float, address: str, where: str) -> Decimal:
         raise ChainReadError(
             f"{where}: mint {address} has an invalid scaled-UI multiplier {value!r}"
         )
-    # The shortest decimal that round-trips the stored f64 (1.5 -> 1.5, 0.1 -> 0.1).
-    return Decimal(repr(value))
+    # The shortest decimal that round-trips the stored f64 (1.5 -> 1.5, 0.1 -> 0.1), and
+    # whole numbers without a fraction or exponent (1.0 -> 1, 1e+20 -> 100000000000000000000).
+    exact = Decimal(repr(value))
+    return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact
 
 
 def _effective_multiplier(
