@@ -102,6 +102,9 @@ def read_supplies(
     cause; `transient` only for connection failures, timeouts and HTTP 5xx.
     """
     node = node_label(rpc_url)
+    parts = urlsplit(rpc_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ChainReadError(f"{chain_name} ({node}): the RPC URL must be http(s)://host[:port]")
     if commitment not in COMMITMENTS:
         raise ValueError(f"commitment must be one of {', '.join(COMMITMENTS)}, not {commitment!r}")
     mints = [_pubkey(t.address, chain_name, node, "mint") for t in targets]

@@ -100,3 +100,11 @@ def test_node_credentials_never_appear_in_errors():
     assert "secret" not in message
     assert "hunter2" not in message
     assert f"{node.url}/rpc" in message
+
+
+@pytest.mark.parametrize("rpc_url", ["127.0.0.1:8899", "ftp://127.0.0.1:8899", "http://"])
+def test_malformed_node_url_is_a_configuration_error(rpc_url):
+    with pytest.raises(ChainReadError, match="RPC URL must be http") as caught:
+        read(rpc_url)
+
+    assert caught.value.transient is False
