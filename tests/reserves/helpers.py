@@ -76,3 +76,73 @@ def observe(
         decimals=deployment.decimals,
         observed_at=now,
     )
+
+
+def make_backed_catalog(n: int, *, start: int = 0) -> list:
+    """n tokens on Ethereum and Solana, supply read on both, one statement holding them all.
+
+    Rows are bulk-inserted so the benchmark can build 1,000 tokens quickly.
+    """
+    import hashlib
+
+    from apps.catalog.models import Deployment, Security, Token
+    from apps.custody.models import Holding, HoldingStatement
+    from tests.factories import (
+        ChainFactory,
+        CustodianFactory,
+        CustodyAccountFactory,
+        IssuerFactory,
+        SolanaChainFactory,
+        evm_address,
+        make_isin,
+        solana_address,
+    )
+
+    issuer = IssuerFactory()
+    eth, sol = ChainFactory(), SolanaChainFactory()
+    securities = Security.objects.bulk_create(
+        Security(ticker=f"B{i}", name=f"Bench {i} Inc.", isin=make_isin(500_000 + i))
+        for i in range(start, start + n)
+    )
+    tokens = Token.objects.bulk_create(
+        Token(symbol=f"{s.ticker}x", name=f"{s.name} xStock", issuer=issuer, security=s)
+        for s in securities
+    )
+    deployments = Deployment.objects.bulk_create(
+        [
+            Deployment(token=t, chain=eth, address=evm_address(f"bench:{t.symbol}"), decimals=18)
+            for t in tokens
+        ]
+        + [
+            Deployment(token=t, chain=sol, address=solana_address(f"b:{t.symbol}"), decimals=8)
+            for t in tokens
+        ]
+    )
+    now = timezone.now()
+    SupplyObservation.objects.bulk_create(
+        SupplyObservation(
+            deployment=d,
+            block_number=1000 + start,
+            block_hash=f"0x{d.pk:064x}",
+            raw_supply=Decimal(50) * Decimal(10) ** d.decimals,
+            decimals=d.decimals,
+            observed_at=now,
+        )
+        for d in deployments
+    )
+    account = CustodyAccountFactory(custodian=CustodianFactory(), issuer=issuer)
+    body = f"bench-{start}-{n}".encode()
+    statement = HoldingStatement.objects.create(
+        custodian=account.custodian,
+        account=account,
+        statement_id=f"BENCH-{start}-{n}",
+        statement_date=now,
+        format="csv",
+        sha256=hashlib.sha256(body).hexdigest(),
+        source=body,
+        imported_at=now,
+    )
+    Holding.objects.bulk_create(
+        Holding(statement=statement, isin=s.isin, quantity=Decimal(100)) for s in securities
+    )
+    return tokens
