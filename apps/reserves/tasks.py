@@ -24,13 +24,15 @@ def compute_all_reserves() -> int:
 
 
 @shared_task(time_limit=300, soft_time_limit=240)
-def write_demo_custody_statements(*, day: str | None = None, under_backed: str = "") -> list[str]:
+def write_demo_custody_statements(
+    *, day: str | None = None, under_backed: str | None = "TSLAx"
+) -> list[str]:
     """The demo world's daily custodian statements (see apps.reserves.demo)."""
     import datetime as dt
 
     from . import demo
 
     paths = demo.write_demo_statements(
-        day=dt.date.fromisoformat(day) if day else None, under_backed_symbol=under_backed or None
+        day=dt.date.fromisoformat(day) if day else None, under_backed_symbol=under_backed
     )
     return [str(p) for p in paths]
