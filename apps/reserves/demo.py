@@ -26,9 +26,8 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.catalog.models import Token
-from apps.custody.models import CustodyAccount
 
-from .services import load_inputs
+from .services import AccountRef, load_inputs
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
 DEFAULT_UNDER_BACKED = "TSLAx"
@@ -40,14 +39,14 @@ def demo_holdings(
     *,
     under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
     shortfall: Decimal = DEFAULT_SHORTFALL,
-) -> dict[CustodyAccount, dict[str, Decimal]]:
+) -> dict[AccountRef, dict[str, Decimal]]:
     """{account: {ISIN: whole shares}} matching the latest supply, split across custodians."""
     tokens = list(Token.objects.select_related("issuer", "security").order_by("symbol"))
     inputs = load_inputs(tokens)
     # None: every token fully backed. A symbol not in the catalogue: the first token with supply.
     short = under_backed_symbol
     pick_first = bool(short) and short not in {t.symbol for t in tokens}
-    result: dict[CustodyAccount, dict[str, Decimal]] = {}
+    result: dict[AccountRef, dict[str, Decimal]] = {}
     for token in tokens:
         deployments = inputs.deployments.get(token.pk, [])
         observations = [inputs.observations.get(d.pk) for d in deployments]
@@ -62,7 +61,7 @@ def demo_holdings(
         else:
             total = required.to_integral_value(ROUND_CEILING)
         # One account per custodian for this issuer, custodians in name order.
-        accounts: dict[int, CustodyAccount] = {}
+        accounts: dict[int, AccountRef] = {}
         for a in inputs.accounts.get(token.issuer_id, []):
             accounts.setdefault(a.custodian_id, a)
         chosen = list(accounts.values())

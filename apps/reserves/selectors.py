@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.catalog.models import Token
 
 from .models import Alert, Attestation, ReserveSnapshot
+from .services import _s
 
 CHART_POINTS = 400  # ratio-history points sent to the browser; a year of hourly rows is ~8,800
 LATEST_ATTESTATIONS = 5
@@ -63,11 +64,26 @@ def attestations_for(token: Token) -> list[Attestation]:
     )
 
 
+@dataclass(slots=True)
+class Row:
+    """One token's line on /transparency/, formatted once here rather than in the template."""
+
+    symbol: str
+    status: str
+    status_label: str
+    ratio: str
+    required: str
+    held: str
+    value: str
+    age: str
+    as_of: str
+
+
 @dataclass
 class Overview:
     """Everything /transparency/ shows."""
 
-    rows: list[Token]
+    rows: list[Row]
     shares_required: Decimal
     shares_held: Decimal
     value_held: Decimal | None
@@ -78,30 +94,78 @@ class Overview:
     status_counts: dict[str, int] = field(default_factory=dict)
 
 
-def overview() -> Overview:
-    """The whole transparency page in 5 queries whatever the number of tokens."""
-    tokens = list(Token.objects.select_related("issuer", "security").order_by("symbol"))
-    snapshots = {s.token_id: s for s in ReserveSnapshot.objects.latest_for()}
-    prices = latest_prices({t.security_id for t in tokens})
+def short_age(delta: dt.timedelta | None) -> str:
+    """A compact age: 45 s, 12 min, 5 h, 3 d."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{max(seconds, 0)} s"
+
+
+def _plain(value: Decimal | None) -> str:
+    return "—" if value is None else (_s(value) or "—")
+
+
+def _pct(ratio: Decimal | None) -> str:
+    return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))} %"
+
+
+def overview(*, now: dt.datetime | None = None) -> Overview:
+    """The whole transparency page in 4 queries whatever the number of tokens.
+
+    Rows come from values_list and are formatted here: 1,000 model instances and 10,000
+    template lookups would cost more than everything else on the page.
+    """
+    now = now or timezone.now()
+    tokens = list(Token.objects.order_by("symbol").values_list("pk", "symbol", "security_id"))
+    snapshots = {
+        row[0]: row
+        for row in ReserveSnapshot.objects.latest_for().values_list(
+            "token_id", "status", "ratio", "shares_required", "shares_held", "as_of", "provenance"
+        )
+    }
+    prices = latest_prices({security_id for _, _, security_id in tokens})
+    labels = dict(ReserveSnapshot.Status.choices)
     required = held = value = Decimal(0)
     priced = 0
     custodians: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for t in tokens:
-        s = t.backing = snapshots.get(t.pk)
-        t.price = prices.get(t.security_id)
-        t.value_held = None
-        status = s.status if s else "none"
-        counts[status] = counts.get(status, 0) + 1
-        if s is None:
+    rows = []
+    for pk, symbol, security_id in tokens:
+        snap = snapshots.get(pk)
+        if snap is None:
+            counts["none"] = counts.get("none", 0) + 1
+            rows.append(Row(symbol, "", "", "", "", "", "", "", ""))
             continue
-        required += s.shares_required or 0
-        held += s.shares_held or 0
-        if t.price is not None and s.shares_held is not None:
-            t.value_held = s.shares_held * t.price
-            value += t.value_held
+        _, status, ratio, req, hld, as_of, provenance = snap
+        counts[status] = counts.get(status, 0) + 1
+        required += req or 0
+        held += hld or 0
+        price = prices.get(security_id)
+        token_value = None
+        if price is not None and hld is not None:
+            token_value = hld * price
+            value += token_value
             priced += 1
-        for c in s.provenance.get("holdings_by_custodian", []):
+        rows.append(
+            Row(
+                symbol=symbol,
+                status=status,
+                status_label=labels.get(status, status),
+                ratio=_pct(ratio),
+                required=_plain(req),
+                held=_plain(hld),
+                value=f"{token_value.quantize(Decimal('0.01')):,}"
+                if token_value is not None
+                else "",
+                age=short_age(now - as_of) if as_of else "—",
+                as_of=f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "",
+            )
+        )
+        for c in provenance.get("holdings_by_custodian", []):
             entry = custodians.setdefault(
                 c["custodian"],
                 {
@@ -125,7 +189,7 @@ def overview() -> Overview:
     )
     attestations = list(Attestation.objects.select_related("issuer", "token")[:LATEST_ATTESTATIONS])
     return Overview(
-        rows=tokens,
+        rows=rows,
         shares_required=required,
         shares_held=held,
         value_held=value if priced else None,

@@ -60,19 +60,90 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class ChainRef:
+    slug: str
+    name: str
+    kind: str
+    max_age_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRef:
+    pk: int
+    token_id: int
+    address: str
+    role: str
+    chain: ChainRef
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationRef:
+    pk: int
+    deployment_id: int
+    block_number: int
+    block_hash: str
+    block_time: dt.datetime | None
+    raw_supply: Decimal
+    escrow_balance: Decimal
+    decimals: int
+    observed_at: dt.datetime
+
+    @property
+    def supply(self) -> Decimal:
+        return WIDE.divide(self.raw_supply, Decimal(10) ** self.decimals)
+
+    @property
+    def escrow(self) -> Decimal:
+        return WIDE.divide(self.escrow_balance, Decimal(10) ** self.decimals)
+
+    @property
+    def circulating(self) -> Decimal:
+        return WIDE.divide(self.raw_supply - self.escrow_balance, Decimal(10) ** self.decimals)
+
+
+@dataclass(frozen=True, slots=True)
+class CustodianRef:
+    pk: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    pk: int
+    issuer_id: int
+    account_id: str
+    custodian_id: int
+    custodian: CustodianRef
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    pk: int
+    account_id: int
+    statement_id: str
+    statement_date: dt.datetime
+    sha256: str
+
+
 @dataclass
 class Inputs:
-    """Everything the computation reads for a set of tokens, loaded in a fixed number of queries."""
+    """Everything the computation reads for a set of tokens, as plain records (no model rows)."""
 
-    deployments: dict[int, list[Deployment]] = field(default_factory=dict)  # token id ->
-    observations: dict[int, SupplyObservation] = field(default_factory=dict)  # deployment id ->
-    accounts: dict[int, list[CustodyAccount]] = field(default_factory=dict)  # issuer id ->
-    statements: dict[int, HoldingStatement] = field(default_factory=dict)  # account id -> latest
+    deployments: dict[int, list[DeploymentRef]] = field(default_factory=dict)  # token id ->
+    observations: dict[int, ObservationRef] = field(default_factory=dict)  # deployment id ->
+    accounts: dict[int, list[AccountRef]] = field(default_factory=dict)  # issuer id ->
+    statements: dict[int, StatementRef] = field(default_factory=dict)  # account id -> latest
     holdings: dict[tuple[int, str], Decimal] = field(default_factory=dict)  # (statement, isin)
 
 
 def load_inputs(tokens: Sequence[Token]) -> Inputs:
-    """Deployments, their latest supply, the issuers' accounts and latest statements: 5 queries."""
+    """Deployments, their latest supply, the issuers' accounts and latest statements: 5 queries.
+
+    Rows are read with values_list into small records: building 10,000 model instances
+    would cost more than the whole computation.
+    """
     inputs = Inputs()
     token_ids = [t.pk for t in tokens]
     latest_observation = (
@@ -80,19 +151,47 @@ def load_inputs(tokens: Sequence[Token]) -> Inputs:
         .order_by("-block_number")
         .values("pk")[:1]
     )
-    deployments = (
+    rows = (
         Deployment.objects.filter(token_id__in=token_ids)
-        .select_related("chain")
         .annotate(latest_observation_id=Subquery(latest_observation))
         .order_by("chain__name", "pk")
+        .values_list(
+            "pk",
+            "token_id",
+            "address",
+            "role",
+            "chain_id",
+            "chain__slug",
+            "chain__name",
+            "chain__kind",
+            "chain__max_age_seconds",
+            "latest_observation_id",
+        )
     )
+    chains: dict[int, ChainRef] = {}
     observation_ids = []
-    for d in deployments:
-        inputs.deployments.setdefault(d.token_id, []).append(d)
-        if d.latest_observation_id:
-            observation_ids.append(d.latest_observation_id)
+    for pk, token_id, address, role, chain_id, slug, name, kind, max_age, latest in rows:
+        chain = chains.get(chain_id)
+        if chain is None:
+            chain = chains[chain_id] = ChainRef(slug, name, kind, max_age)
+        inputs.deployments.setdefault(token_id, []).append(
+            DeploymentRef(pk, token_id, address, role, chain)
+        )
+        if latest:
+            observation_ids.append(latest)
     inputs.observations = {
-        o.deployment_id: o for o in SupplyObservation.objects.filter(pk__in=observation_ids)
+        row[1]: ObservationRef(*row)
+        for row in SupplyObservation.objects.filter(pk__in=observation_ids).values_list(
+            "pk",
+            "deployment_id",
+            "block_number",
+            "block_hash",
+            "block_time",
+            "raw_supply",
+            "escrow_balance",
+            "decimals",
+            "observed_at",
+        )
     }
 
     issuer_ids = {t.issuer_id for t in tokens}
@@ -103,18 +202,34 @@ def load_inputs(tokens: Sequence[Token]) -> Inputs:
     )
     accounts = (
         CustodyAccount.objects.filter(issuer_id__in=issuer_ids)
-        .select_related("custodian")
         .annotate(latest_statement_id=Subquery(latest_statement))
         .order_by("custodian__name", "account_id")
+        .values_list(
+            "pk",
+            "issuer_id",
+            "account_id",
+            "custodian_id",
+            "custodian__slug",
+            "custodian__name",
+            "latest_statement_id",
+        )
     )
+    custodians: dict[int, CustodianRef] = {}
     statement_ids = []
-    for a in accounts:
-        inputs.accounts.setdefault(a.issuer_id, []).append(a)
-        if a.latest_statement_id:
-            statement_ids.append(a.latest_statement_id)
+    for pk, issuer_id, account_id, custodian_id, slug, name, latest in accounts:
+        custodian = custodians.get(custodian_id)
+        if custodian is None:
+            custodian = custodians[custodian_id] = CustodianRef(custodian_id, slug, name)
+        inputs.accounts.setdefault(issuer_id, []).append(
+            AccountRef(pk, issuer_id, account_id, custodian_id, custodian)
+        )
+        if latest:
+            statement_ids.append(latest)
     inputs.statements = {
-        s.account_id: s
-        for s in HoldingStatement.objects.without_source().filter(pk__in=statement_ids)
+        row[1]: StatementRef(*row)
+        for row in HoldingStatement.objects.filter(pk__in=statement_ids).values_list(
+            "pk", "account_id", "statement_id", "statement_date", "sha256"
+        )
     }
     isins = {t.security.isin for t in tokens}
     inputs.holdings = {
@@ -151,7 +266,9 @@ class Backing:
             "ratio": _s(self.ratio),
             "provenance": self.provenance,
         }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        # Provenance dicts are built in a fixed order, so no key sorting is needed.
+        encoded = json.dumps(payload, separators=(",", ":")).encode()
+        return hashlib.sha256(encoded).hexdigest()
 
 
 def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backing:
@@ -319,7 +436,10 @@ def compute_snapshots(
     inputs = load_inputs(tokens)
     backings = [compute_backing(token=t, inputs=inputs, now=now) for t in tokens]
     token_ids = [t.pk for t in tokens]
-    latest = {s.token_id: s for s in ReserveSnapshot.objects.latest_for(token_ids)}
+    # Provenance is not needed to compare fingerprints; it loads lazily if a caller reads it.
+    latest = {
+        s.token_id: s for s in ReserveSnapshot.objects.latest_for(token_ids).defer("provenance")
+    }
     open_alerts = {
         (a.token_id, a.condition): a
         for a in Alert.objects.filter(token_id__in=token_ids, resolved_at__isnull=True)
@@ -417,7 +537,7 @@ def compute_snapshot(*, token: Token, now: dt.datetime | None = None) -> Reserve
 
 def compute_for_token_ids(*, token_ids: Iterable[int], now: dt.datetime | None = None) -> int:
     """Recompute the given tokens (all when empty); returns how many were computed."""
-    qs = Token.objects.select_related("issuer", "security")
+    qs = Token.objects.select_related("security")
     ids = list(token_ids)
     if ids:
         qs = qs.filter(pk__in=ids)
@@ -426,5 +546,5 @@ def compute_for_token_ids(*, token_ids: Iterable[int], now: dt.datetime | None =
 
 def compute_for_issuers(*, issuer_ids: Iterable[int], now: dt.datetime | None = None) -> int:
     """Recompute every token of the given issuers (after a custodian statement import)."""
-    qs = Token.objects.select_related("issuer", "security").filter(issuer_id__in=list(issuer_ids))
+    qs = Token.objects.select_related("security").filter(issuer_id__in=list(issuer_ids))
     return len(compute_snapshots(tokens=qs, now=now))

@@ -4,6 +4,7 @@ import csv
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Token
@@ -15,7 +16,8 @@ from .models import Alert, ReserveSnapshot
 @require_GET
 def transparency(request: HttpRequest) -> HttpResponse:
     """Public proof of reserves: every token's backing, custodians, alerts, attestations."""
-    return render(request, "reserves/transparency.html", {"o": selectors.overview()})
+    context = {"o": selectors.overview(), "base": reverse("transparency")}
+    return render(request, "reserves/transparency.html", context)
 
 
 def _chain_rows(token: Token, snapshot: ReserveSnapshot | None) -> list[dict]:
