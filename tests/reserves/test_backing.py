@@ -138,3 +138,13 @@ def test_holdings_at_two_custodians_are_summed(aapl_world):
     assert snapshot.shares_held == Decimal("1000") and snapshot.status == "backed"
     by = {c["custodian"]: c["quantity"] for c in snapshot.provenance["holdings_by_custodian"]}
     assert by == {"incore": "600", "maerki": "400"}
+
+
+def test_compute_reserves_command_prints_each_token(aapl_world, capsys):
+    from django.core.management import CommandError, call_command
+
+    _hold("1000")
+    call_command("compute_reserves", "AAPLx")
+    assert "AAPLx: backed 100.04 %" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="unknown token"):
+        call_command("compute_reserves", "NOPEx")
