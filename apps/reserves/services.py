@@ -499,15 +499,26 @@ def compute_snapshots(
         if resolved:
             Alert.objects.filter(pk__in=resolved, resolved_at__isnull=True).update(resolved_at=now)
         if raised:
-            Alert.objects.bulk_create(raised, batch_size=BATCH)
-    if raised:
-        _email_alerts(raised, now=now)
+            # A concurrent computation may have raised the same alert: the partial unique
+            # constraint keeps one open alert, and this insert skips it instead of failing.
+            Alert.objects.bulk_create(raised, batch_size=BATCH, ignore_conflicts=True)
+    unsent = [a.token_id for a in open_alerts.values() if a.emailed_at is None]
+    if raised or unsent:
+        # Alerts raised now, and any whose e-mail failed before: each is sent once.
+        pending = list(
+            Alert.objects.filter(
+                token_id__in=[a.token_id for a in raised] + unsent,
+                resolved_at__isnull=True,
+                emailed_at__isnull=True,
+            ).select_related("token")
+        )
+        if pending:
+            _email_alerts(pending, now=now)
     return result
 
 
 def _email_alerts(alerts: list[Alert], *, now: dt.datetime) -> None:
     """One e-mail to the compliance address for the alerts just raised, marked as sent."""
-    lines = [a.message for a in alerts]
     subject = (
         f"[reserves] {alerts[0].token.symbol}: {alerts[0].get_condition_display()}"
         if len(alerts) == 1
@@ -516,18 +527,14 @@ def _email_alerts(alerts: list[Alert], *, now: dt.datetime) -> None:
     try:
         send_mail(
             subject,
-            "\n".join(lines) + "\n",
+            "\n".join(a.message for a in alerts) + "\n",
             settings.DEFAULT_FROM_EMAIL,
             [settings.COMPLIANCE_EMAIL],
         )
     except OSError:
         logger.exception("could not e-mail %d reserve alerts", len(alerts))
         return
-    ids = [a.pk for a in alerts if a.pk]
-    if ids:
-        Alert.objects.filter(pk__in=ids).update(emailed_at=now)
-    else:  # backends that do not return primary keys from bulk_create
-        Alert.objects.filter(raised_at=now, emailed_at__isnull=True).update(emailed_at=now)
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(emailed_at=now)
 
 
 def compute_snapshot(*, token: Token, now: dt.datetime | None = None) -> ReserveSnapshot:

@@ -148,3 +148,18 @@ def test_compute_reserves_command_prints_each_token(aapl_world, capsys):
     assert "AAPLx: backed 100.04 %" in capsys.readouterr().out
     with pytest.raises(CommandError, match="unknown token"):
         call_command("compute_reserves", "NOPEx")
+
+
+def test_alert_mail_that_failed_is_sent_on_the_next_computation(aapl_world, mailoutbox):
+    from unittest import mock
+
+    _hold("900")
+    with mock.patch(
+        "apps.reserves.services.send_mail", autospec=True, side_effect=OSError("smtp down")
+    ):
+        compute_snapshot(token=aapl_world["token"])
+    assert Alert.objects.get().emailed_at is None and not mailoutbox
+    compute_snapshot(token=aapl_world["token"])
+    assert Alert.objects.get().emailed_at is not None and len(mailoutbox) == 1
+    compute_snapshot(token=aapl_world["token"])
+    assert len(mailoutbox) == 1
