@@ -411,11 +411,15 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     )
 
 
+def _percent(ratio: Decimal | None) -> str:
+    return "no ratio" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))} %"
+
+
 def _alert_message(token: Token, condition: str, backing: Backing) -> str:
     if condition == Alert.Condition.UNDER_BACKED:
         return (
             f"{token.symbol} is under-backed: {_s(backing.shares_held)} shares held against "
-            f"{_s(backing.shares_required)} required (ratio {_s(backing.ratio)})."
+            f"{_s(backing.shares_required)} required ({_percent(backing.ratio)})."
         )
     return f"{token.symbol} backing data is stale: " + "; ".join(backing.provenance["stale"])
 

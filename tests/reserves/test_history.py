@@ -87,3 +87,9 @@ def test_attestations_are_listed_on_pages_and_api(client, history):
 def test_pages_are_public_and_empty_states_work(client, db):
     assert client.get("/transparency/").status_code == 200
     assert ReserveSnapshot.objects.count() == 0
+
+
+def test_token_page_without_data_says_so(client, aapl_world):
+    html = client.get("/transparency/AAPLx/").content.decode()
+    assert "No reserve data yet" in html and "Multiplier and corporate actions" in html
+    assert client.get("/transparency/NOPEx/").status_code == 404
