@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.custody",
     "apps.chains",
+    "apps.reserves",
     "apps.devchain",
 ]
 
@@ -242,6 +243,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Custody statements and reserves (apps.custody, apps.reserves) ---
+# Custodians drop statements here; a beat task imports them into processed/ or rejected/.
+CUSTODY_INBOX_DIR = Path(env("CUSTODY_INBOX_DIR", str(VAR_DIR / "custody-inbox")))
+CUSTODY_INBOX_POLL_SECONDS = envint("CUSTODY_INBOX_POLL_SECONDS", "60")
+CUSTODY_MAX_STATEMENT_BYTES = envint("CUSTODY_MAX_STATEMENT_BYTES", str(5 * 1024 * 1024))
+# Group whose members may upload statements (besides the custody.add_holdingstatement permission).
+COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
+# Shares held may fall short of shares required by this much (basis points) and still be backed.
+RESERVE_TOLERANCE_BPS = envint("RESERVE_TOLERANCE_BPS", "0")
+# A custodian statement older than this makes the backing stale (hours; covers weekends).
+RESERVE_STATEMENT_MAX_AGE_HOURS = envint("RESERVE_STATEMENT_MAX_AGE_HOURS", "96")
+# Recompute every snapshot this often, so staleness shows even when no input changes.
+RESERVE_RECOMPUTE_SECONDS = envint("RESERVE_RECOMPUTE_SECONDS", "900")
+CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {
+    "task": "apps.custody.tasks.poll_custody_inbox",
+    "schedule": CUSTODY_INBOX_POLL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
+    "task": "apps.reserves.tasks.compute_all_reserves",
+    "schedule": RESERVE_RECOMPUTE_SECONDS,
+}
 
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))

@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from apps.reserves.selectors import attach_backing
+
 from .filters import TokenFilter
 from .models import Token
 
@@ -26,7 +28,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": token_filter,
         "page": page,
-        "tokens": page.object_list,
+        "tokens": attach_backing(page.object_list),
         "query": query.urlencode(),
     }
     template = "catalog/token_list.html"
@@ -38,4 +40,5 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def token_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     token = get_object_or_404(Token.objects.for_detail(), symbol=symbol)
+    attach_backing([token])
     return render(request, "catalog/token_detail.html", {"token": token})
