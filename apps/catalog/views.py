@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from apps.markets.selectors import attach_prices, with_prices
+from apps.markets.selectors import attach_prices
 
 from .filters import TokenFilter
 from .models import Token
@@ -20,7 +20,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx swaps only the results, the same form works without JavaScript."""
     params = request.GET.copy()
     params.setdefault("sort", "symbol")
-    token_filter = TokenFilter(params, queryset=with_prices(Token.objects.for_catalog()))
+    token_filter = TokenFilter(params, queryset=Token.objects.for_catalog())
     tokens = token_filter.qs if token_filter.is_valid() else Token.objects.none()
     page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
     query = params.copy()

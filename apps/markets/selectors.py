@@ -170,11 +170,31 @@ def price_of(token: Token, *, session: MarketSession, now: dt.datetime | None = 
     )
 
 
+PRICE_FIELDS = (
+    "px_price",
+    "px_time",
+    "px_source",
+    "px_max_age",
+    "px_under_price",
+    "px_under_time",
+    "px_under_max_age",
+    "px_day_ago",
+)
+
+
 def attach_prices(tokens: Iterable[Token], *, now: dt.datetime | None = None) -> list[Token]:
-    """Set `token.market` (a TokenPrice) on tokens annotated by with_prices(); no query."""
+    """Set `token.market` (a TokenPrice) on each token: no query when the tokens come
+    from with_prices(), else one query for all of them, whatever their number."""
     now = now or timezone.now()
     session = market_session(now)
     tokens = list(tokens)
+    missing = [t for t in tokens if not hasattr(t, "px_price")]
+    if missing:
+        rows = with_prices(Token.objects.filter(pk__in=[t.pk for t in missing]), now=now)
+        values = {row["pk"]: row for row in rows.values("pk", *PRICE_FIELDS)}
+        for token in missing:
+            for name in PRICE_FIELDS:
+                setattr(token, name, values.get(token.pk, {}).get(name))
     for token in tokens:
         token.market = price_of(token, session=session, now=now)
     return tokens

@@ -63,6 +63,8 @@ def price_version() -> int:
 
 
 def bump_price_version() -> None:
+    """Called at once and again on commit: a reader that cached the old prices between the
+    two (it could not see the uncommitted rows) is outdated by the second bump."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
@@ -221,6 +223,7 @@ def record_quotes(
     Quote.objects.bulk_create(rows)
     if result.published:
         update_bars(quotes=result.published)
+        bump_price_version()
         transaction.on_commit(bump_price_version)
     return result
 
@@ -290,6 +293,7 @@ def review_quote(*, quote: Quote, publish: bool) -> Quote:
     quote.save(update_fields=["status"])
     if publish:
         update_bars(quotes=[quote])
+        bump_price_version()
         transaction.on_commit(bump_price_version)
     return quote
 
