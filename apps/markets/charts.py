@@ -21,6 +21,7 @@ RANGES: dict[str, dt.timedelta | None] = {
     "1Y": dt.timedelta(days=366),
     "All": None,
 }
+MINUTE, HOUR, DAY = dt.timedelta(minutes=1), dt.timedelta(hours=1), dt.timedelta(days=1)
 MAX_POINTS = 400  # per series: plenty for a chart a page wide, small to send
 Point = tuple[dt.datetime, Decimal]
 
@@ -33,8 +34,9 @@ def finest_series(bars: Sequence[Bar]) -> list[Point]:
         by_interval[bar.interval].append(bar)
     points: list[Point] = []
     limit: dt.datetime | None = None
-    for interval in ("1m", "1h", "1d"):
-        chosen = [b for b in by_interval[interval] if limit is None or b.start < limit]
+    for interval, length in (("1m", MINUTE), ("1h", HOUR), ("1d", DAY)):
+        # A coarser bar counts only where it ends before the finer bars begin.
+        chosen = [b for b in by_interval[interval] if limit is None or b.start + length <= limit]
         points = [(b.last_time, b.close) for b in chosen] + points
         if chosen:
             limit = min(b.start for b in chosen)

@@ -45,9 +45,15 @@ def test_open_token_page_shows_a_new_quote_within_five_seconds(live_server, aapl
     expect(page.locator(".price-figure")).to_have_text("228.50")
     expect(page.locator("#price-chart .main-svg").first).to_be_attached(timeout=10_000)
 
+    points = "document.getElementById('price-chart').data[0].y"
+    before = page.evaluate(points)
+
     price_token(aapl, price="229.37", underlying="229.00", at=timezone.now())
     expect(page.locator(".price-figure")).to_have_text("229.37", timeout=5_000)
     expect(page.locator(".fair-value")).to_have_text("229.00")
+    # The chart gains the new price without a reload too.
+    page.wait_for_function(f"{points}.length > {len(before)}", timeout=5_000)
+    assert page.evaluate(points)[-1] == "229.37"
 
     assert len(loads) == 1, "the page was reloaded"
     assert any("/tokens/AAPLx/live/" in url for url in requests), "no live polling"
@@ -62,3 +68,21 @@ def test_calculator_answers_in_the_page(live_server, aapl, browser_page):
     page.goto(f"{site(live_server)}/tokens/AAPLx/")
     page.fill("#calc-usd", "1000")
     expect(page.locator(".calc-quantity")).to_have_text("4.0000", timeout=5_000)
+
+
+def test_polling_stops_while_the_tab_is_hidden(live_server, aapl, browser_page):
+    page = browser_page
+    price_token(aapl, price="228.50", at=timezone.now())
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
+    page.goto(f"{site(live_server)}/tokens/AAPLx/")
+    page.wait_for_timeout(4_500)
+    assert len(polls) >= 1
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true})")
+    page.wait_for_timeout(300)
+    hidden_from = len(polls)
+    page.wait_for_timeout(4_500)
+    assert len(polls) == hidden_from, "the hidden tab kept polling"
+    page.evaluate("Object.defineProperty(document, 'hidden', {value: false, configurable: true})")
+    page.wait_for_timeout(4_500)
+    assert len(polls) > hidden_from

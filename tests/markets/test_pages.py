@@ -177,3 +177,48 @@ def test_calculator_works_without_javascript(client, aapl):
     price_token(aapl, price="228.9", at=timezone.now())
     html = client.get("/tokens/AAPLx/?usd=100").content.decode()
     assert "100.00 USD buys" in html and "0.4368" in html
+
+
+def test_chart_uses_the_finest_bars_once_for_each_moment(aapl):
+    from apps.markets.charts import token_chart
+
+    now = timezone.now()
+    record_quotes(
+        quotes=[quote(aapl, str(200 + d), now - dt.timedelta(days=d)) for d in range(5, -1, -1)]
+    )
+    x = token_chart(aapl, range_="1W", now=now)["data"][0]["x"]
+    assert len(x) == len(set(x)) == 6
+
+
+def test_live_block_on_a_saturday_reads_closed_with_the_next_open(aapl):
+    from django.template.loader import render_to_string
+
+    from apps.markets.selectors import token_price
+
+    saturday = dt.datetime(2026, 11, 28, 17, 0, tzinfo=dt.UTC)
+    price_token(aapl, price="230", underlying="230", at=saturday - dt.timedelta(minutes=1))
+    html = render_to_string(
+        "markets/partials/_token_price.html#live",
+        {"token": aapl, "price": token_price(aapl, now=saturday)},
+    )
+    assert "session-closed" in html and "Closed" in html
+    assert 'opens in <span class="until-open">2 d 21 h</span>, Mon 30 Nov 09:30 New York' in html
+
+
+def test_held_quote_is_published_from_the_admin(admin_client, aapl):
+    price_token(aapl, price="200", at=timezone.now() - dt.timedelta(minutes=1))
+    price_token(aapl, price="300", at=timezone.now())
+    held = Quote.objects.get(status=Quote.Status.HELD)
+    assert client_price(admin_client) == "200"
+    response = admin_client.post(
+        "/admin/markets/quote/",
+        {"action": "publish", "_selected_action": [held.pk]},
+    )
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == Quote.Status.PUBLISHED
+    assert client_price(admin_client) == "300"
+
+
+def client_price(client) -> str:
+    return client.get("/api/v1/prices/").json()["results"][0]["price"]
