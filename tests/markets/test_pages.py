@@ -202,7 +202,7 @@ def test_live_block_on_a_saturday_reads_closed_with_the_next_open(aapl):
         {"token": aapl, "price": token_price(aapl, now=saturday)},
     )
     assert "session-closed" in html and "Closed" in html
-    assert 'opens in <span class="until-open">2 d 21 h</span>, Mon 30 Nov 09:30 New York' in html
+    assert 'opens in <span class="until-open">1 d 21 h</span>, Mon 30 Nov 09:30 New York' in html
 
 
 def test_held_quote_is_published_from_the_admin(admin_client, aapl):
