@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -16,6 +17,10 @@ from zoneinfo import ZoneInfo
 import exchange_calendars as xcals
 import pandas as pd
 from django.utils import timezone
+
+# exchange_calendars reads tz-aware pandas arrays through `.values`, which pandas now
+# deprecates; the answers are right, the warning is noise in every log.
+warnings.filterwarnings("ignore", message=r".*values returning an ndarray that drops timezone")
 
 NEW_YORK = ZoneInfo("America/New_York")
 PRE_MARKET_START = dt.time(4, 0)  # New York time
