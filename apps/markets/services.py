@@ -447,9 +447,16 @@ def sync_prices(
         log.info("sync_prices already running; skipped")
         return SyncResult(errors={"sync": "already running"})
     try:
-        run = SyncRun.objects.create(job="sync_prices", started_at=timezone.now())
+        return _sync(sources, at)
+    finally:
+        cache.delete(SYNC_LOCK_KEY)
+
+
+def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
+    run = SyncRun.objects.create(job="sync_prices", started_at=timezone.now())
+    result = SyncResult()
+    try:
         universe = build_universe(at=at)
-        result = SyncResult()
         for source in sources:
             try:
                 quotes = source.fetch(universe)
@@ -458,11 +465,15 @@ def sync_prices(
                 result.errors[source.name] = str(exc)
                 continue
             result.counts[source.name] = record_quotes(quotes=quotes).counts()
-        run.finished_at = timezone.now()
-        run.counts = result.counts
+    except Exception as exc:
+        run.status = SyncRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        raise
+    else:
         run.error = "\n".join(f"{name}: {err}" for name, err in result.errors.items())
         run.status = SyncRun.Status.FAILED if result.errors else SyncRun.Status.OK
-        run.save(update_fields=["finished_at", "counts", "error", "status"])
-        return result
     finally:
-        cache.delete(SYNC_LOCK_KEY)
+        run.finished_at = timezone.now()
+        run.counts = result.counts
+        run.save(update_fields=["finished_at", "counts", "error", "status"])
+    return result

@@ -142,3 +142,42 @@ def test_vendor_source_from_settings(settings, vendor, aapl):
     result = sync_prices(at=AT)
     assert result.counts == {"vendor": {"published": 1, "held": 0, "skipped": 0, "unknown": 0}}
     assert vendor.requests[0][1]["Authorization"] == "Bearer from-env"
+
+
+def test_venue_prices_tokens_by_symbol(vendor, aapl):
+    from apps.markets.sources import VenueSource
+
+    vendor.body = (
+        b'{"quotes": [{"symbol": "AAPLx", "price": "229.91", "time": "2026-11-24T15:02:00Z"}]}'
+    )
+    venue = VenueSource(base_url=vendor.url, timeout=2)
+    result = sync_prices(sources=[venue], at=AT)
+    assert result.counts["venue"]["published"] == 1
+    assert vendor.requests[0][0] == "/v1/quotes?symbols=AAPLx"
+    assert "Authorization" not in vendor.requests[0][1]
+    assert token_price(aapl, now=AT).price == Decimal("229.91")
+
+
+def test_a_crash_marks_the_sync_run_failed_and_frees_the_lock(aapl, monkeypatch):
+    from unittest import mock
+
+    from apps.markets import services
+
+    class Broken:
+        name = "broken"
+        max_age = dt.timedelta(minutes=1)
+
+        def fetch(self, universe):
+            return [
+                services.PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)
+            ]
+
+    with (
+        mock.patch.object(services, "update_bars", autospec=True, side_effect=RuntimeError("disk")),
+        pytest.raises(RuntimeError),
+    ):
+        sync_prices(sources=[Broken()], at=AT)
+    run = SyncRun.objects.get(job="sync_prices")
+    assert run.status == SyncRun.Status.FAILED and "disk" in run.error
+    assert not Quote.objects.exists()  # the batch rolled back
+    assert sync_prices(sources=[], at=AT).errors == {}
