@@ -59,7 +59,9 @@ def token_live(request: HttpRequest, symbol: str) -> HttpResponse:
     def build() -> bytes:
         token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
         price = token_price(token)
-        html = render_to_string(LIVE_TEMPLATE, {"token": token, "price": price}, request)
+        # No request in the context: the cached body is shared by every visitor, so it
+        # must hold nothing of one (no CSRF token, no user).
+        html = render_to_string(LIVE_TEMPLATE, {"token": token, "price": price})
         return html.encode()
 
     return conditional(request, cached_body(f"live:{symbol}", build), "text/html; charset=utf-8")
