@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "apps.chains",
     "apps.reserves",
     "apps.devchain",
+    "apps.markets",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,31 @@ CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {
 CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
     "task": "apps.reserves.tasks.compute_all_reserves",
     "schedule": RESERVE_RECOMPUTE_SECONDS,
+}
+# Markets (live prices). Sources asked by sync_prices, in order: simulator (the embedded
+# default), oracle (rounds written by the chain sync), vendor and venue (HTTP, below).
+MARKETS_SOURCES = envlist("MARKETS_SOURCES", "simulator,oracle")
+MARKETS_SIMULATOR_SEED = envint("MARKETS_SIMULATOR_SEED", "1")
+MARKETS_VENDOR_URL = env("MARKETS_VENDOR_URL")
+MARKETS_VENDOR_API_KEY = env("MARKETS_VENDOR_API_KEY")
+MARKETS_VENDOR_MAX_AGE_SECONDS = envint("MARKETS_VENDOR_MAX_AGE_SECONDS", "900")
+MARKETS_VENUE_URL = env("MARKETS_VENUE_URL")
+MARKETS_VENUE_API_KEY = env("MARKETS_VENUE_API_KEY")
+MARKETS_VENUE_MAX_AGE_SECONDS = envint("MARKETS_VENUE_MAX_AGE_SECONDS", "300")
+MARKETS_HTTP_TIMEOUT_SECONDS = envint("MARKETS_HTTP_TIMEOUT_SECONDS", "5")
+# A tick further than this from the last published price of its source is held for review.
+MARKETS_JUMP_BAND_BPS = envint("MARKETS_JUMP_BAND_BPS", "1000")
+MARKETS_SYNC_SECONDS = envint("MARKETS_SYNC_SECONDS", "10")
+MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and API
+MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
+CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
+    "task": "markets.sync_prices",
+    "schedule": float(MARKETS_SYNC_SECONDS),
+    "options": {"expires": float(MARKETS_SYNC_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
+    "task": "markets.compact_history",
+    "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
 
 # Catalogue registry loaded by `make run`.
