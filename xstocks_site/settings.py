@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.custody",
     "apps.chains",
+    "apps.compliance",
+    "apps.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.onboarding.jurisdiction.JurisdictionGateMiddleware",
 ]
 
 ROOT_URLCONF = "xstocks_site.urls"
@@ -245,6 +248,35 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))
 SITE_NAME = "xstocks_site"
+
+# Onboarding and the jurisdiction gate.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "onboarding:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", "86400")  # seconds; also e-mail links
+LOGIN_MAX_ATTEMPTS = envint("LOGIN_MAX_ATTEMPTS", "5")  # failures per username and IP
+LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", "900")
+COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
+# MaxMind-format country database; the default is the CC0 ip-location-db file from npm.
+GEOIP_DB_PATH = Path(
+    env(
+        "GEOIP_DB_PATH",
+        str(
+            BASE_DIR
+            / "node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb"
+        ),
+    )
+)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+# Paths refused (HTTP 451) to requests from blocked countries.
+GEOBLOCK_PATH_PREFIXES = envlist("GEOBLOCK_PATH_PREFIXES", "/onboarding/,/accounts/signup/")
+# KYC documents: outside MEDIA_ROOT and any URL, served only through permission checks.
+KYC_STORAGE_DIR = Path(env("KYC_STORAGE_DIR", str(VAR_DIR / "private" / "kyc")))
+KYC_MAX_UPLOAD_BYTES = envint("KYC_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+SANCTIONS_MATCH_THRESHOLD = envint("SANCTIONS_MATCH_THRESHOLD", "85")  # 0-100
+SANCTIONS_MAX_HITS = envint("SANCTIONS_MAX_HITS", "10")  # hits kept per screening
+WALLET_CHALLENGE_TTL_SECONDS = envint("WALLET_CHALLENGE_TTL_SECONDS", "600")
 
 LOGGING = {
     "version": 1,

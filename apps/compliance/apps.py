@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ComplianceConfig(AppConfig):
+    name = "apps.compliance"
+    label = "compliance"
+    verbose_name = "Compliance"
