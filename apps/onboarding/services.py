@@ -261,9 +261,16 @@ def transition_case(
     return case
 
 
-def kyc_storage() -> FileSystemStorage:
-    """Private storage: a directory outside MEDIA_ROOT and STATIC_ROOT with no URL."""
-    return FileSystemStorage(location=str(settings.KYC_STORAGE_DIR), base_url=None)
+class PrivateStorage(FileSystemStorage):
+    """Files that no URL reaches: served only by views that check permission."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("private files have no URL; serve them through a permission check")
+
+
+def kyc_storage() -> PrivateStorage:
+    """The KYC directory (settings.KYC_STORAGE_DIR), outside MEDIA_ROOT and STATIC_ROOT."""
+    return PrivateStorage(location=str(settings.KYC_STORAGE_DIR))
 
 
 SIGNATURES: list[tuple[bytes, str]] = [
