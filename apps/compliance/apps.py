@@ -7,3 +7,6 @@ class ComplianceConfig(AppConfig):
     name = "apps.compliance"
     label = "compliance"
     verbose_name = "Compliance"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

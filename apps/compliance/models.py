@@ -107,3 +107,110 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.country} {self.path}"
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an append-only record."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events are never changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit events are never deleted")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, from where: append-only.
+
+    The application refuses to change or delete a row, and so does the database:
+    migration 0003 installs triggers that abort UPDATE and DELETE on PostgreSQL
+    and SQLite.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Kept as text too, so the record reads the same if the account is renamed.
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True, default="")
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_repr = models.CharField(max_length=200, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit events are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events are never deleted")
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    MORE_INFO = "more_info", "Ask for more information"
+
+
+class ReasonCode(models.TextChoices):
+    VERIFIED = "verified", "Identity and address verified"
+    SCREENING_CLEARED = "screening_cleared", "Screening hit is a false positive"
+    SCREENING_MATCH = "screening_match", "Confirmed sanctions match"
+    IDENTITY_UNVERIFIED = "identity_unverified", "Identity could not be verified"
+    ADDRESS_UNVERIFIED = "address_unverified", "Address could not be verified"
+    DOCUMENT_UNREADABLE = "document_unreadable", "Document unreadable or expired"
+    JURISDICTION = "jurisdiction", "Restricted jurisdiction or US nexus"
+    INCONSISTENT = "inconsistent", "Declarations contradict other evidence"
+    OTHER = "other", "Other (see note)"
+
+
+class KycDecision(models.Model):
+    """One officer's decision on a case in one review round.
+
+    A high-risk case needs approvals from two different officers in the same
+    round; the unique constraint makes a second approval by the same officer
+    impossible even under concurrency.
+    """
+
+    case = models.ForeignKey(
+        "onboarding.KycCase", on_delete=models.PROTECT, related_name="decisions"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason_code = models.CharField(max_length=30, choices=ReasonCode.choices)
+    note = models.TextField(blank=True, default="")
+    review_round = models.PositiveIntegerField()
+    final = models.BooleanField(
+        help_text="moved the case (false: a first approval awaiting a second)"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "review_round", "officer"],
+                condition=Q(decision="approve"),
+                name="kycdecision_one_approval_per_officer_per_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} by {self.officer_id} on case {self.case_id}"

@@ -9,15 +9,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.onboarding.geo import client_ip
 from apps.onboarding.models import Wallet
 
+from . import audit
 from .access import compliance_required
 
 ALLOWLIST_FIELDS = ["kind", "address", "investor_id", "verified_at"]
 
 
-def _allowlist_rows() -> list[dict[str, str]]:
-    return [
+def _allowlist_rows(request: HttpRequest, fmt: str) -> list[dict[str, str]]:
+    rows = [
         {
             "kind": w.kind,
             "address": w.address,
@@ -26,6 +28,13 @@ def _allowlist_rows() -> list[dict[str, str]]:
         }
         for w in Wallet.objects.allowlist()
     ]
+    audit.record(
+        actor=request.user,
+        action="allowlist.export",
+        after={"format": fmt, "rows": len(rows)},
+        ip=client_ip(request),
+    )
+    return rows
 
 
 @never_cache
@@ -38,7 +47,7 @@ def allowlist_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="allowlist-{stamp}.csv"'
     writer = csv.DictWriter(response, fieldnames=ALLOWLIST_FIELDS)
     writer.writeheader()
-    writer.writerows(_allowlist_rows())
+    writer.writerows(_allowlist_rows(request, "csv"))
     return response
 
 
@@ -46,7 +55,7 @@ def allowlist_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @compliance_required
 def allowlist_json(request: HttpRequest) -> JsonResponse:
-    rows = _allowlist_rows()
+    rows = _allowlist_rows(request, "json")
     return JsonResponse(
         {"generated_at": timezone.now().isoformat(), "count": len(rows), "wallets": rows}
     )

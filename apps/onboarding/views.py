@@ -18,6 +18,8 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.compliance import audit
+
 from . import services
 from .forms import (
     DocumentForm,
@@ -233,6 +235,13 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     if not services.can_view_document(user=request.user, document=doc):
         raise Http404("no such document")
     handle = services.kyc_storage().open(doc.storage_name, "rb")
+    audit.record(
+        actor=request.user,
+        action="document.view",
+        obj=doc,
+        after={"case": doc.case_id, "sha256": doc.sha256},
+        ip=client_ip(request),
+    )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
         doc.content_type
     ]

@@ -1,0 +1,202 @@
+"""Writes of the compliance back office: decisions with four eyes, rules, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.onboarding.models import CaseState, KycCase
+from apps.onboarding.services import transition_case
+
+from . import audit
+from .access import is_compliance_officer
+from .models import Decision, JurisdictionRule, KycDecision, ReasonCode
+
+
+class ComplianceError(ValueError):
+    """A refused back-office action; the message is shown to the officer."""
+
+
+class FourEyesError(ComplianceError):
+    pass
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    decision: KycDecision
+    case: KycCase
+
+    @property
+    def pending_second_approval(self) -> bool:
+        return not self.decision.final
+
+
+_TARGET = {
+    Decision.APPROVE: CaseState.APPROVED,
+    Decision.REJECT: CaseState.REJECTED,
+    Decision.MORE_INFO: CaseState.MORE_INFO,
+}
+
+
+def _round(case: KycCase) -> int:
+    return case.transitions.filter(to_state=CaseState.IN_REVIEW).count()
+
+
+@transaction.atomic
+def start_review(*, case: KycCase, officer: AbstractBaseUser, ip: str | None = None) -> KycCase:
+    """Take a submitted case into review (a no-op for a case already in review)."""
+    if case.state == CaseState.IN_REVIEW:
+        return case
+    case = transition_case(case=case, to_state=CaseState.IN_REVIEW, actor=officer)
+    audit.record(
+        actor=officer,
+        action="case.review_started",
+        obj=case,
+        before={"state": CaseState.SUBMITTED},
+        after={"state": CaseState.IN_REVIEW},
+        ip=ip,
+    )
+    return case
+
+
+@transaction.atomic
+def decide_case(
+    *,
+    case: KycCase,
+    officer: AbstractBaseUser,
+    decision: str,
+    reason_code: str,
+    note: str = "",
+    ip: str | None = None,
+) -> DecisionOutcome:
+    """Record an officer's decision and move the case, with four eyes where needed.
+
+    Reject and "more information" take one officer. Approval of a high-risk case
+    (screening hit, review-status jurisdiction, IP country contradicting the
+    declaration) takes two different officers in the same review round: the first
+    approval leaves the case in review, and the same officer can never give the
+    second. Each call leaves exactly one audit event.
+    """
+    if not is_compliance_officer(officer):
+        raise ComplianceError("Only compliance officers decide cases.")
+    if decision not in _TARGET:
+        raise ComplianceError("Choose approve, reject or ask for more information.")
+    if reason_code not in ReasonCode.values:
+        raise ComplianceError("Choose a reason code.")
+    if decision != Decision.APPROVE and not note.strip():
+        raise ComplianceError("Say why in the note: the investor sees it.")
+    # Lock the case row: concurrent decisions on one case run one after the other.
+    case = KycCase.objects.select_for_update().get(pk=case.pk)
+    if case.user_id == officer.pk:
+        raise ComplianceError("Nobody decides their own case.")
+    if case.state == CaseState.SUBMITTED:
+        case = start_review(case=case, officer=officer, ip=ip)
+    if case.state != CaseState.IN_REVIEW:
+        raise ComplianceError(
+            f"A case that is {case.get_state_display().lower()} cannot be decided."
+        )
+    review_round = _round(case)
+    before = {"state": case.state}
+
+    final = True
+    if decision == Decision.APPROVE and case.high_risk:
+        approvals = KycDecision.objects.filter(
+            case=case, review_round=review_round, decision=Decision.APPROVE
+        )
+        if approvals.filter(officer=officer).exists():
+            raise FourEyesError("You approved this case already: a second officer must approve it.")
+        final = approvals.exists()
+    try:
+        with transaction.atomic():
+            record = KycDecision.objects.create(
+                case=case,
+                officer=officer,
+                decision=decision,
+                reason_code=reason_code,
+                note=note.strip(),
+                review_round=review_round,
+                final=final,
+                created_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise FourEyesError(
+            "You approved this case already: a second officer must approve it."
+        ) from exc
+    if final:
+        case = transition_case(
+            case=case, to_state=_TARGET[decision], actor=officer, note=note.strip()
+        )
+    audit.record(
+        actor=officer,
+        action=f"case.{decision}" if final else "case.approve_first",
+        obj=case,
+        before=before,
+        after={
+            "state": case.state,
+            "decision": decision,
+            "reason_code": reason_code,
+            "note": note.strip(),
+            "review_round": review_round,
+            "pending_second_approval": not final,
+        },
+        ip=ip,
+    )
+    return DecisionOutcome(record, case)
+
+
+def _rule_snapshot(rule: JurisdictionRule) -> dict[str, str | None]:
+    return {
+        "country": rule.country,
+        "region": rule.region,
+        "status": rule.status,
+        "reason": rule.reason,
+        "legal_basis": rule.legal_basis,
+        "effective_from": rule.effective_from.isoformat(),
+        "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+    }
+
+
+@transaction.atomic
+def set_rule(
+    *,
+    officer: AbstractBaseUser,
+    country: str,
+    region: str = "",
+    status: str,
+    reason: str,
+    legal_basis: str,
+    ip: str | None = None,
+) -> JurisdictionRule:
+    """End the rule in force for the place (if any) and put a new one in force now."""
+    if not is_compliance_officer(officer):
+        raise ComplianceError("Only compliance officers change jurisdiction rules.")
+    now = timezone.now()
+    rule = JurisdictionRule(
+        country=country,
+        region=region,
+        status=status,
+        reason=reason.strip(),
+        legal_basis=legal_basis.strip(),
+        effective_from=now,
+        changed_by=officer,
+    )
+    rule.full_clean(exclude=["changed_by"])
+    current = (
+        JurisdictionRule.objects.in_force(now)
+        .select_for_update()
+        .filter(country=rule.country, region=rule.region)
+        .first()
+    )
+    before = None
+    if current is not None:
+        before = _rule_snapshot(current)
+        current.effective_to = now
+        current.save(update_fields=["effective_to"])
+    rule.save()
+    audit.record(
+        actor=officer, action="rule.set", obj=rule, before=before, after=_rule_snapshot(rule), ip=ip
+    )
+    return rule
