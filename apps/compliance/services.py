@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -200,3 +201,72 @@ def set_rule(
         actor=officer, action="rule.set", obj=rule, before=before, after=_rule_snapshot(rule), ip=ip
     )
     return rule
+
+
+@transaction.atomic
+def end_rule(
+    *, officer: AbstractBaseUser, rule: JurisdictionRule, reason: str, ip: str | None = None
+) -> JurisdictionRule:
+    """End a rule now; the place falls back to its country's rule, or to allowed."""
+    if not is_compliance_officer(officer):
+        raise ComplianceError("Only compliance officers change jurisdiction rules.")
+    if not reason.strip():
+        raise ComplianceError("Say why the rule ends.")
+    rule = JurisdictionRule.objects.select_for_update().get(pk=rule.pk)
+    now = timezone.now()
+    if rule.effective_to is not None and rule.effective_to <= now:
+        raise ComplianceError("This rule has already ended.")
+    before = _rule_snapshot(rule)
+    rule.effective_to = now
+    rule.save(update_fields=["effective_to"])
+    audit.record(
+        actor=officer,
+        action="rule.end",
+        obj=rule,
+        before=before,
+        after={**_rule_snapshot(rule), "reason_for_ending": reason.strip()},
+        ip=ip,
+    )
+    return rule
+
+
+def export_audit_csv(*, officer: AbstractBaseUser, start, end, out, ip: str | None = None) -> int:
+    """Write audit events from `start` to `end` (dates, UTC, inclusive) as CSV; audit the export."""
+    import csv
+    import json
+    from datetime import datetime, time, timedelta
+
+    from .models import AuditEvent
+
+    since = datetime.combine(start, time.min, tzinfo=UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    events = AuditEvent.objects.filter(created_at__gte=since, created_at__lt=until).order_by(
+        "created_at", "id"
+    )
+    writer = csv.writer(out)
+    fields = ["id", "created_at", "actor", "action", "object_type", "object_id", "object_repr"]
+    writer.writerow([*fields, "before", "after", "ip_address"])
+    count = 0
+    for e in events.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                e.pk,
+                e.created_at.isoformat(),
+                e.actor_label,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.object_repr,
+                json.dumps(e.before, sort_keys=True) if e.before is not None else "",
+                json.dumps(e.after, sort_keys=True) if e.after is not None else "",
+                e.ip_address or "",
+            ]
+        )
+        count += 1
+    audit.record(
+        actor=officer,
+        action="audit.export",
+        after={"from": start.isoformat(), "to": end.isoformat(), "rows": count},
+        ip=ip,
+    )
+    return count

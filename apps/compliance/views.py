@@ -4,18 +4,181 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from apps.onboarding.geo import client_ip
-from apps.onboarding.models import Wallet
+from apps.onboarding.models import CaseState, KycCase, Wallet
 
-from . import audit
+from . import audit, services
 from .access import compliance_required
+from .forms import SORTS, AuditExportForm, DecisionForm, QueueFilterForm, RuleForm
+from .models import AccessLogEntry, JurisdictionRule
 
 ALLOWLIST_FIELDS = ["kind", "address", "investor_id", "verified_at"]
+QUEUE_PAGE_SIZE = 100  # cases per page of the queue
+
+
+def _state_counts() -> dict[str, int]:
+    counts = dict(KycCase.objects.values_list("state").annotate(n=Count("id")).order_by())
+    return {value: counts.get(value, 0) for value, _label in CaseState.choices}
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_GET
+@compliance_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cases by state, country and risk, oldest submission first; htmx swaps the table."""
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = KycCase.objects.for_queue()
+    state = filters.get("state", "")
+    if state == "":
+        cases = cases.open().exclude(state=CaseState.DRAFT)
+    elif state != "all":
+        cases = cases.filter(state=state)
+    if filters.get("country"):
+        cases = cases.filter(declaration__residence_country=filters["country"])
+    if filters.get("risk"):
+        cases = cases.filter(high_risk=filters["risk"] == "high")
+    cases = cases.order_by(*SORTS[filters.get("sort") or "oldest"])
+    counts = _state_counts()
+    context = {
+        "form": form,
+        "cases": list(cases[:QUEUE_PAGE_SIZE]),
+        "counts": [(label, value, counts[value]) for value, label in CaseState.choices],
+        "now": timezone.now(),
+    }
+    template = "compliance/queue.html#queue-table" if request.htmx else "compliance/queue.html"
+    return render(request, template, context)
+
+
+@never_cache
+@require_GET
+@compliance_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(KycCase.objects.for_queue(), pk=pk)
+    profile = case.declaration.profile
+    context = {
+        "case": case,
+        "declarations": profile.declarations.all(),
+        "documents": case.documents.all(),
+        "hits": case.screening_hits.all(),
+        "transitions": case.transitions.select_related("actor"),
+        "decisions": case.decisions.select_related("officer"),
+        "wallets": Wallet.objects.filter(user=case.user),
+        "form": DecisionForm(),
+    }
+    return render(request, "compliance/case_detail.html", context)
+
+
+@require_POST
+@compliance_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(KycCase, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a decision and a reason.")
+        return redirect("compliance:case", pk=pk)
+    try:
+        outcome = services.decide_case(
+            case=case,
+            officer=request.user,
+            decision=form.cleaned_data["decision"],
+            reason_code=form.cleaned_data["reason_code"],
+            note=form.cleaned_data["note"],
+            ip=client_ip(request),
+        )
+    except services.ComplianceError as exc:
+        messages.error(request, str(exc))
+    else:
+        if outcome.pending_second_approval:
+            messages.success(request, "Approval recorded: a second officer must approve.")
+        else:
+            messages.success(request, f"Case is now {outcome.case.get_state_display().lower()}.")
+    return redirect("compliance:case", pk=pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@compliance_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """Rules in force, the full history, and a form that puts a new rule in force now."""
+    form = RuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_rule(officer=request.user, ip=client_ip(request), **form.cleaned_data)
+        except (services.ComplianceError, ValidationError) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, "Rule in force from now.")
+            return redirect("compliance:rules")
+    in_force = JurisdictionRule.objects.in_force().select_related("changed_by")
+    history = JurisdictionRule.objects.select_related("changed_by").order_by(
+        "country", "region", "-effective_from"
+    )
+    return render(
+        request,
+        "compliance/rules.html",
+        {"form": form, "in_force": in_force, "history": history, "now": timezone.now()},
+    )
+
+
+@require_POST
+@compliance_required
+def end_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(JurisdictionRule, pk=pk)
+    try:
+        services.end_rule(
+            officer=request.user,
+            rule=rule,
+            reason=request.POST.get("reason", ""),
+            ip=client_ip(request),
+        )
+    except services.ComplianceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rule for {rule.place} ended.")
+    return redirect("compliance:rules")
+
+
+@never_cache
+@require_GET
+@compliance_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    entries = AccessLogEntry.objects.select_related("rule")
+    country = request.GET.get("country", "").strip().upper()[:2]
+    if country:
+        entries = entries.filter(country=country)
+    return render(
+        request,
+        "compliance/access_log.html",
+        {"entries": entries[:500], "country": country},
+    )
+
+
+@never_cache
+@require_GET
+@compliance_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditExportForm(request.GET or None)
+    if not form.is_valid():
+        return render(request, "compliance/audit_export.html", {"form": form}, status=200)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{start}-{end}.csv"'
+    services.export_audit_csv(
+        officer=request.user, start=start, end=end, out=response, ip=client_ip(request)
+    )
+    return response
 
 
 def _allowlist_rows(request: HttpRequest, fmt: str) -> list[dict[str, str]]:

@@ -92,6 +92,12 @@ class KycCaseQuerySet(models.QuerySet):
     def open(self) -> KycCaseQuerySet:
         return self.exclude(state__in=[CaseState.APPROVED, CaseState.REJECTED])
 
+    def for_queue(self) -> KycCaseQuerySet:
+        """The review queue: investor, declaration and number of screening hits in one query."""
+        return self.select_related("user", "declaration").annotate(
+            hit_count=models.Count("screening_hits", distinct=True)
+        )
+
 
 class KycCase(models.Model):
     """One application to become an eligible investor.
