@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.custody",
     "apps.chains",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.compliance",
     "apps.onboarding",
 ]
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -277,6 +280,10 @@ KYC_MAX_UPLOAD_BYTES = envint("KYC_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 SANCTIONS_MATCH_THRESHOLD = envint("SANCTIONS_MATCH_THRESHOLD", "85")  # 0-100
 SANCTIONS_MAX_HITS = envint("SANCTIONS_MAX_HITS", "10")  # hits kept per screening
 WALLET_CHALLENGE_TTL_SECONDS = envint("WALLET_CHALLENGE_TTL_SECONDS", "600")
+# Compliance officers must confirm a TOTP code (django-otp) before the back office.
+COMPLIANCE_REQUIRE_OTP = envbool("COMPLIANCE_REQUIRE_OTP", str(PRODUCTION))
+OTP_TOTP_ISSUER = SITE_NAME
+KYC_REVIEW_DEADLINE_DAYS = envint("KYC_REVIEW_DEADLINE_DAYS", "5")  # days from submission
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 
 def is_compliance_officer(user) -> bool:
@@ -23,7 +26,11 @@ def is_compliance_officer(user) -> bool:
 
 
 def compliance_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log-in redirect for anonymous users, 403 for everyone outside the Compliance group."""
+    """Log-in redirect for anonymous users, 403 for everyone outside the Compliance group.
+
+    With settings.COMPLIANCE_REQUIRE_OTP (on in production) an officer must also
+    have confirmed a TOTP code in this session (django-otp).
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -31,6 +38,10 @@ def compliance_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
             return redirect_to_login(request.get_full_path())
         if not is_compliance_officer(request.user):
             raise PermissionDenied
+        if settings.COMPLIANCE_REQUIRE_OTP and not request.user.is_verified():
+            return redirect(
+                f"{reverse('compliance:otp')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -8,6 +8,7 @@ app_name = "compliance"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("otp/", views.otp_verify, name="otp"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/decide/", views.decide, name="decide"),
     path("rules/", views.rules, name="rules"),

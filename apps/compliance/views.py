@@ -5,20 +5,24 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
 
 from apps.onboarding.geo import client_ip
 from apps.onboarding.models import CaseState, KycCase, Wallet
 
 from . import audit, services
-from .access import compliance_required
+from .access import compliance_required, is_compliance_officer
 from .forms import SORTS, AuditExportForm, DecisionForm, QueueFilterForm, RuleForm
 from .models import AccessLogEntry, JurisdictionRule
 
@@ -179,6 +183,37 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         officer=request.user, start=start, end=end, out=response, ip=client_ip(request)
     )
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The second factor for officers: a TOTP code from an enrolled device."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_compliance_officer(request.user):
+        raise PermissionDenied
+    target = request.POST.get("next") or request.GET.get("next") or "/compliance/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/compliance/"
+    error = ""
+    if request.method == "POST":
+        device = match_token(request.user, request.POST.get("token", "").strip())
+        if device is not None:
+            otp_login(request, device)
+            audit.record(
+                actor=request.user,
+                action="staff.otp_verified",
+                obj=request.user,
+                ip=client_ip(request),
+            )
+            return redirect(target)
+        error = "That code is not valid. Use the current code from your authenticator."
+    return render(
+        request,
+        "compliance/otp.html",
+        {"has_device": user_has_device(request.user), "error": error, "next": target},
+    )
 
 
 def _allowlist_rows(request: HttpRequest, fmt: str) -> list[dict[str, str]]:

@@ -144,6 +144,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .first()
     )
     declaration = profile.declarations.first() if profile else None
+    transitions = list(case.transitions.all()) if case else []
+    outcome = transitions[-1] if transitions and transitions[-1].note else None
     return render(
         request,
         "onboarding/dashboard.html",
@@ -151,6 +153,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "declaration": declaration,
             "case": case,
+            "transitions": transitions,
+            "outcome": outcome,
             "document_form": DocumentForm(),
         },
     )

@@ -208,3 +208,20 @@ def test_access_log_is_searchable(client, officer):
     client.force_login(officer)
     body = client.get("/compliance/access-log/?country=ir").content.decode()
     assert "81.2.69.0/24" in body and "93.184.216.0/24" not in body
+
+
+def test_investor_sees_what_to_send_and_can_resubmit(client, officer, submitted_case):
+    from apps.compliance import services
+
+    services.decide_case(
+        case=submitted_case,
+        officer=officer,
+        decision="more_info",
+        reason_code="document_unreadable",
+        note="Your passport scan is cut off; send all four corners.",
+    )
+    client.force_login(submitted_case.user)
+    body = client.get("/onboarding/", REMOTE_ADDR=DE_IP).content.decode()
+    assert "We need more from you:" in body
+    assert "send all four corners" in body
+    assert "Submit my application" in body
