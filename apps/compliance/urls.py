@@ -14,6 +14,7 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("rules/<int:pk>/end/", views.end_rule, name="end-rule"),
     path("access-log/", views.access_log, name="access-log"),
+    path("reports/", views.report, name="reports"),
     path("audit.csv", views.audit_export, name="audit-export"),
     path("allowlist.csv", views.allowlist_csv, name="allowlist-csv"),
     path("allowlist.json", views.allowlist_json, name="allowlist-json"),

@@ -21,7 +21,7 @@ from django_otp import match_token, user_has_device
 from apps.onboarding.geo import client_ip
 from apps.onboarding.models import CaseState, KycCase, Wallet
 
-from . import audit, services
+from . import audit, reports, services
 from .access import compliance_required, is_compliance_officer
 from .forms import SORTS, AuditExportForm, DecisionForm, QueueFilterForm, RuleForm
 from .models import AccessLogEntry, JurisdictionRule
@@ -165,8 +165,20 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "compliance/access_log.html",
-        {"entries": entries[:500], "country": country},
+        {
+            "entries": entries[:500],
+            "country": country,
+            "traces": reports.blocks_per_country_per_day(country=country),
+            "chart_days": reports.CHART_DAYS,
+        },
     )
+
+
+@never_cache
+@require_GET
+@compliance_required
+def report(request: HttpRequest) -> HttpResponse:
+    return render(request, "compliance/reports.html", reports.case_report())
 
 
 @never_cache

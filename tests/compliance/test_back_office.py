@@ -23,6 +23,7 @@ PAGES = [
     "/compliance/",
     "/compliance/rules/",
     "/compliance/access-log/",
+    "/compliance/reports/",
     "/compliance/audit.csv",
     "/compliance/allowlist.csv",
     "/compliance/allowlist.json",
@@ -225,3 +226,47 @@ def test_investor_sees_what_to_send_and_can_resubmit(client, officer, submitted_
     assert "We need more from you:" in body
     assert "send all four corners" in body
     assert "Submit my application" in body
+
+
+def test_reports_show_rates_medians_risk_and_overdue(client, officer, second_officer):
+    from datetime import timedelta
+
+    from apps.compliance import services
+
+    cases = [KycCaseFactory(declaration__residence_country=c) for c in ("DE", "DE", "FR", "AT")]
+    for case in cases:
+        onboarding.transition_case(case=case, to_state="submitted", actor=case.user)
+    # Submitted ten days ago: past the five-day deadline.
+    KycCase.objects.filter(pk=cases[3].pk).update(
+        submitted_at=timezone.now() - timedelta(days=10), high_risk=True
+    )
+    services.decide_case(case=cases[0], officer=officer, decision="approve", reason_code="verified")
+    services.decide_case(
+        case=cases[1], officer=officer, decision="reject", reason_code="other", note="No"
+    )
+    client.force_login(second_officer)
+    body = client.get("/compliance/reports/").content.decode()
+    assert "50.0 %" in body  # one approved, one rejected
+    assert "Past the 5-day deadline" in body
+    from apps.compliance.reports import case_report
+
+    report = case_report()
+    assert report["open_high_risk"] == 1 and report["past_deadline"] == 1
+    assert report["median_hours"] is not None and report["median_hours"] < 1
+    assert dict(report["rows"])["DE"][CaseStateIndex.APPROVED] == 1
+
+
+class CaseStateIndex:
+    APPROVED = 3  # draft, submitted, in_review, approved, rejected, more_info
+
+
+def test_access_log_chart_has_one_trace_per_country(client, officer):
+    from apps.compliance.reports import blocks_per_country_per_day
+
+    for country in ("IR", "IR", "US"):
+        AccessLogEntry.objects.create(country=country, path="/onboarding/", ip_prefix="x")
+    traces = blocks_per_country_per_day()
+    assert [(t["name"], sum(t["y"])) for t in traces] == [("IR", 2), ("US", 1)]
+    client.force_login(officer)
+    body = client.get("/compliance/access-log/").content.decode()
+    assert 'id="blocks-data"' in body and "vendor/plotly.min.js" in body
