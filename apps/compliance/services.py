@@ -93,14 +93,15 @@ def decide_case(
     case = KycCase.objects.select_for_update().get(pk=case.pk)
     if case.user_id == officer.pk:
         raise ComplianceError("Nobody decides their own case.")
+    before = {"state": case.state}
     if case.state == CaseState.SUBMITTED:
-        case = start_review(case=case, officer=officer, ip=ip)
+        # Deciding a submitted case starts its review: one action, one audit event.
+        case = transition_case(case=case, to_state=CaseState.IN_REVIEW, actor=officer)
     if case.state != CaseState.IN_REVIEW:
         raise ComplianceError(
             f"A case that is {case.get_state_display().lower()} cannot be decided."
         )
     review_round = _round(case)
-    before = {"state": case.state}
 
     final = True
     if decision == Decision.APPROVE and case.high_risk:

@@ -92,3 +92,13 @@ def test_triggers_are_installed():
                 "AND NOT tgisinternal"
             )
             assert {row[0] for row in cursor.fetchall()} == {"compliance_auditevent_append_only"}
+
+
+def test_admin_cannot_change_or_delete_audit_events(client, event):
+    admin = UserFactory(username="root@example.org", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get("/admin/compliance/auditevent/").status_code == 200
+    assert client.get(f"/admin/compliance/auditevent/{event.pk}/delete/").status_code == 403
+    response = client.post(f"/admin/compliance/auditevent/{event.pk}/change/", {"action": "forged"})
+    assert response.status_code == 403
+    assert AuditEvent.objects.get().action == "case.approve"
