@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.compliance.models import AccessLogEntry, AuditEvent, JurisdictionRule
+from apps.onboarding import models as onboarding_models
 from apps.onboarding import services as onboarding
 from apps.onboarding.models import KycCase
 from tests.factories import InvestorProfileFactory, KycCaseFactory, UserFactory
@@ -270,3 +271,44 @@ def test_access_log_chart_has_one_trace_per_country(client, officer):
     client.force_login(officer)
     body = client.get("/compliance/access-log/").content.decode()
     assert 'id="blocks-data"' in body and "vendor/plotly.min.js" in body
+
+
+def test_case_page_query_count_does_not_grow(client, officer, submitted_case):
+    from apps.onboarding.models import ScreeningHit
+    from tests.factories import DeclarationFactory
+
+    def add(n: int) -> None:
+        profile = submitted_case.declaration.profile
+        for i in range(n):
+            onboarding_models.KycDocument.objects.create(
+                case=submitted_case,
+                kind="identity",
+                original_name=f"p{i}.png",
+                content_type="image/png",
+                size=1,
+                sha256="0" * 64,
+                storage_name=f"s-{n}-{i}",
+                uploaded_by=submitted_case.user,
+            )
+            ScreeningHit.objects.create(
+                case=submitted_case,
+                source="ofac-sdn",
+                external_id=str(i),
+                entry_name="X",
+                matched_name="X",
+                score="90",
+                name_score="90",
+            )
+            DeclarationFactory(profile=profile)
+
+    client.force_login(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/compliance/cases/{submitted_case.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    small = count()
+    add(12)
+    assert count() == small
