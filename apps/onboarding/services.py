@@ -221,6 +221,8 @@ def open_case(*, user: AbstractBaseUser, declaration: Declaration) -> KycCase:
         raise OnboardingError("An ineligible declaration cannot start an application.")
     if declaration.profile.user_id != user.pk:
         raise OnboardingError("This declaration belongs to someone else.")
+    if KycCase.objects.filter(user=user, state=CaseState.APPROVED).exists():
+        raise OnboardingError("You are already an approved investor.")
     case = KycCase.objects.select_for_update().open().filter(user=user).first()
     if case is None:
         return KycCase.objects.create(user=user, declaration=declaration)

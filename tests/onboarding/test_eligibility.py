@@ -181,3 +181,17 @@ def test_eligibility_from_blocked_ip_is_451_and_records_nothing(client):
     response = client.post("/onboarding/eligibility/", _form(), REMOTE_ADDR=US_IP)
     assert response.status_code == 451
     assert not Declaration.objects.exists()
+
+
+def test_approved_investor_does_not_start_a_second_case():
+    from tests.factories import KycCaseFactory
+
+    case = KycCaseFactory()
+    for state in ("submitted", "in_review", "approved"):
+        services.transition_case(case=case, to_state=state, actor=None)
+    declaration = services.record_declaration(
+        profile=case.declaration.profile, answers=_answers(), ip=None, ip_country=""
+    )
+    with pytest.raises(services.OnboardingError, match="already an approved investor"):
+        services.open_case(user=case.user, declaration=declaration)
+    assert KycCase.objects.count() == 1

@@ -222,3 +222,20 @@ def test_other_users_case_is_not_touched_by_upload(client, investor_case, outsid
     _upload(client, "identity", "p.png", PNG)
     assert KycDocument.objects.get().case == investor_case
     assert not KycCase.objects.filter(pk=outsider_case.pk, documents__isnull=False).exists()
+
+
+def test_pdf_may_be_framed_by_the_site_only_and_images_are_sandboxed(client, investor_case):
+    pdf = services.store_document(
+        case=investor_case,
+        kind="address",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+        user=investor_case.user,
+    )
+    png = _document_for(investor_case)
+    client.force_login(investor_case.user)
+    response = client.get(f"/onboarding/documents/{pdf.pk}/", REMOTE_ADDR=DE_IP)
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
+    response = client.get(f"/onboarding/documents/{png.pk}/", REMOTE_ADDR=DE_IP)
+    assert response["X-Frame-Options"] == "DENY"
+    assert "sandbox" in response["Content-Security-Policy"]
