@@ -223,6 +223,8 @@ class SanctionsEntry(models.Model):
     birth_dates = models.JSONField(default=list, help_text="ISO dates or years as given")
     nationalities = models.JSONField(default=list, help_text="ISO 3166-1 alpha-2, lower or upper")
     programs = models.CharField(max_length=500, blank=True, default="")
+    # Name and aliases normalised once at load (sanctions.normalize_name), same order.
+    search_names = models.JSONField(default=list)
 
     class Meta:
         ordering = ["id"]

@@ -229,6 +229,7 @@ class Candidate:
     name: str
     birth_dates: tuple[str, ...]
     nationalities: tuple[str, ...]
+    normalized: str = ""  # normalize_name(name), when computed in advance
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def score_candidates(
     one takes 20 off; a shared nationality adds 5, listed but disjoint takes 5 off.
     """
     query = normalize_name(name)
-    choices = [normalize_name(c.name) for c in candidates]
+    choices = [c.normalized or normalize_name(c.name) for c in candidates]
     # A generous first cut on the name alone; the adjustments add at most 15.
     cut = max(0.0, threshold - 15)
     best: dict[int, Match] = {}

@@ -368,19 +368,18 @@ def submit_case(*, case: KycCase, actor: AbstractBaseUser) -> KycCase:
 def screen_case(*, case: KycCase) -> list[ScreeningHit]:
     """Match the declared name, birth date and citizenships against every loaded list."""
     declaration = case.declaration
-    entries = SanctionsEntry.objects.select_related("sanctions_list").only(
-        "id", "name", "aliases", "birth_dates", "nationalities", "sanctions_list__source"
+    entries = SanctionsEntry.objects.values_list(
+        "id", "name", "aliases", "search_names", "birth_dates", "nationalities"
     )
     candidates: list[sanctions.Candidate] = []
-    by_id: dict[int, SanctionsEntry] = {}
-    for entry in entries.iterator(chunk_size=2000):
-        by_id[entry.pk] = entry
-        for name in [entry.name, *entry.aliases]:
-            candidates.append(
-                sanctions.Candidate(
-                    entry.pk, name, tuple(entry.birth_dates), tuple(entry.nationalities)
-                )
-            )
+    for pk, name, aliases, search_names, birth_dates, nationalities in entries.iterator(
+        chunk_size=2000
+    ):
+        names = [name, *aliases]
+        normalized = search_names if len(search_names) == len(names) else [""] * len(names)
+        dob, nat = tuple(birth_dates), tuple(nationalities)
+        for listed, norm in zip(names, normalized, strict=True):
+            candidates.append(sanctions.Candidate(pk, listed, dob, nat, norm))
     matches = sanctions.score_candidates(
         name=declaration.full_name,
         date_of_birth=declaration.date_of_birth,
@@ -388,8 +387,12 @@ def screen_case(*, case: KycCase) -> list[ScreeningHit]:
         candidates=candidates,
         threshold=float(settings.SANCTIONS_MATCH_THRESHOLD),
     )
+    top = matches[: settings.SANCTIONS_MAX_HITS]
+    by_id = SanctionsEntry.objects.select_related("sanctions_list").in_bulk(
+        [m.entry_id for m in top]
+    )
     hits = []
-    for match in matches[: settings.SANCTIONS_MAX_HITS]:
+    for match in top:
         entry = by_id[match.entry_id]
         hits.append(
             ScreeningHit(
@@ -434,6 +437,7 @@ def load_sanctions(*, path: Path, source: str | None = None) -> SanctionsList:
                     birth_dates=e.birth_dates,
                     nationalities=e.nationalities,
                     programs=e.programs,
+                    search_names=[sanctions.normalize_name(n) for n in [e.name, *e.aliases]],
                 )
                 for e in parsed
             ],
