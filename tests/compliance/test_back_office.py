@@ -312,3 +312,35 @@ def test_case_page_query_count_does_not_grow(client, officer, submitted_case):
     small = count()
     add(12)
     assert count() == small
+
+
+@pytest.mark.parametrize(
+    "url", ["/compliance/rules/", "/compliance/access-log/", "/compliance/reports/"]
+)
+def test_list_pages_query_count_does_not_grow(client, officer, url):
+    from apps.compliance import services
+
+    def grow(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            code = f"Q{chr(65 + i % 26)}"
+            services.set_rule(
+                officer=officer, country=code, status="review", reason=f"r{i}", legal_basis="b"
+            )
+            rule = JurisdictionRule.objects.filter(country=code).first()
+            AccessLogEntry.objects.create(
+                country=code, path="/onboarding/", ip_prefix="x", rule=rule
+            )
+            case = KycCaseFactory(declaration__residence_country=code)
+            onboarding.transition_case(case=case, to_state="submitted", actor=case.user)
+
+    client.force_login(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(2, 0)
+    small = count()
+    grow(12, 2)
+    assert count() == small
