@@ -10,13 +10,14 @@ any remains.
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 import pycountry
 from rapidfuzz import fuzz, process
@@ -77,9 +78,9 @@ def detect_format(path: Path, head: str) -> str:
     )
 
 
-def _parse_ftm(text: str, problems: list[str]) -> list[ParsedEntry]:
+def _parse_ftm(text: TextIO, problems: list[str]) -> list[ParsedEntry]:
     entries: list[ParsedEntry] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text, start=1):
         if not line.strip():
             continue
         try:
@@ -115,8 +116,8 @@ def _parse_ftm(text: str, problems: list[str]) -> list[ParsedEntry]:
     return entries
 
 
-def _parse_simple_csv(text: str, problems: list[str]) -> list[ParsedEntry]:
-    reader = csv.DictReader(io.StringIO(text))
+def _parse_simple_csv(text: TextIO, problems: list[str]) -> list[ParsedEntry]:
+    reader = csv.DictReader(text)
     missing = [c for c in SIMPLE_CSV_HEADER if c not in (reader.fieldnames or [])]
     if missing:
         problems.append(f"line 1: missing column(s) {', '.join(missing)}")
@@ -147,9 +148,9 @@ def _parse_simple_csv(text: str, problems: list[str]) -> list[ParsedEntry]:
     return entries
 
 
-def _parse_ofac(text: str, problems: list[str]) -> list[ParsedEntry]:
+def _parse_ofac(text: TextIO, problems: list[str]) -> list[ParsedEntry]:
     entries: list[ParsedEntry] = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(text)
     for row in reader:
         number = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()) or row[0].strip() == "\x1a":
@@ -190,20 +191,26 @@ def _parse_ofac(text: str, problems: list[str]) -> list[ParsedEntry]:
     return entries
 
 
+def _parse_with(path: Path, encoding: str) -> tuple[str, list[ParsedEntry], list[str]]:
+    # Streamed line by line: lists of several hundred MB are never held as text.
+    with path.open(encoding=encoding, newline="") as text:
+        fmt = detect_format(path, text.read(2000))
+        text.seek(0)  # resets the codec too, so a UTF-8 BOM is skipped again
+        problems: list[str] = []
+        parser = {"ftm": _parse_ftm, "simple_csv": _parse_simple_csv, "ofac_sdn": _parse_ofac}
+        return fmt, parser[fmt](text, problems), problems
+
+
 def parse_file(path: Path) -> tuple[str, list[ParsedEntry]]:
     """(format, entries) or SanctionsFormatError naming every problem."""
     try:
-        raw = path.read_bytes()
+        try:
+            fmt, entries, problems = _parse_with(path, "utf-8-sig")
+        except UnicodeDecodeError:
+            # OFAC publishes Windows-1252/Latin-1 text.
+            fmt, entries, problems = _parse_with(path, "latin-1")
     except OSError as exc:
         raise SanctionsFormatError(str(path), [f"cannot read: {exc.strerror}"]) from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # OFAC's files are Windows-1252/Latin-1
-    fmt = detect_format(path, text[:2000])
-    problems: list[str] = []
-    parser = {"ftm": _parse_ftm, "simple_csv": _parse_simple_csv, "ofac_sdn": _parse_ofac}[fmt]
-    entries = parser(text, problems)
     seen: set[str] = set()
     for entry in entries:
         if entry.external_id in seen:
@@ -214,6 +221,14 @@ def parse_file(path: Path) -> tuple[str, list[ParsedEntry]]:
     if problems:
         raise SanctionsFormatError(str(path), problems)
     return fmt, entries
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):  # 1 MiB reads
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def normalize_name(value: str) -> str:

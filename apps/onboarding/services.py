@@ -420,7 +420,7 @@ def load_sanctions(*, path: Path, source: str | None = None) -> SanctionsList:
     """Load a whole list or nothing; a reload of the same source replaces its entries."""
     fmt, parsed = sanctions.parse_file(path)
     source = source or {"ofac_sdn": "ofac-sdn"}.get(fmt, "opensanctions")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sanctions.file_sha256(path)
     with transaction.atomic():
         SanctionsList.objects.filter(source=source).delete()
         loaded = SanctionsList.objects.create(

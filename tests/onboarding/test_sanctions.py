@@ -168,3 +168,18 @@ def test_different_birth_year_lowers_the_score(ofac_loaded, settings):
     other = _submitted("Ali Reza Hassan", date(1990, 1, 1), ["DE"])
     best = {c: ScreeningHit.objects.filter(case=c).first().score for c in (same, other)}
     assert best[same] > best[other]
+
+
+def test_latin1_ofac_file_and_bom_csv_are_read(tmp_path):
+    latin = tmp_path / "sdn.csv"
+    latin.write_bytes(
+        '400,"MUÑOZ, José","individual","CUBA",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n'.encode("latin-1")
+    )
+    call_command("load_sanctions", str(latin))
+    assert SanctionsEntry.objects.get(external_id="400").name == "MUÑOZ, José"
+    bom = tmp_path / "targets.simple.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + SIMPLE_CSV.encode())
+    call_command("load_sanctions", str(bom))
+    assert SanctionsEntry.objects.filter(sanctions_list__source="opensanctions").count() == 2
+    # Accents do not hide a match: the name is normalised at load.
+    assert SanctionsEntry.objects.get(external_id="400").search_names == ["munoz jose"]
