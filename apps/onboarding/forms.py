@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from apps.compliance.models import JurisdictionRule
+
 from . import services
 from .geo import client_ip
 from .models import DocumentKind, WalletKind
@@ -74,6 +76,10 @@ class RateLimitedLoginForm(AuthenticationForm):
         return data
 
 
+def country_has_region_rules(country: str) -> bool:
+    return JurisdictionRule.objects.in_force().filter(country=country).exclude(region="").exists()
+
+
 def _yes_no(label: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label, choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect
@@ -115,6 +121,14 @@ class EligibilityForm(forms.Form):
         region, country = data.get("residence_region"), data.get("residence_country")
         if region and country and not region.startswith(country + "-"):
             self.add_error("residence_region", f"{region} is not a region of {country}.")
+        elif country and not region and country_has_region_rules(country):
+            # IP databases know countries only; where rules differ by region, ask.
+            example = next(iter(pycountry.subdivisions.get(country_code=country) or []), None)
+            hint = f" (e.g. {example.code} for {example.name})" if example else ""
+            self.add_error(
+                "residence_region",
+                f"Rules differ between regions of {country}: give your region{hint}.",
+            )
         return data
 
     def answers(self) -> services.Answers:

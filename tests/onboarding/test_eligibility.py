@@ -195,3 +195,30 @@ def test_approved_investor_does_not_start_a_second_case():
     with pytest.raises(services.OnboardingError, match="already an approved investor"):
         services.open_case(user=case.user, declaration=declaration)
     assert KycCase.objects.count() == 1
+
+
+def test_ukrainian_resident_must_give_a_region(client):
+    profile = InvestorProfileFactory()
+    client.force_login(profile.user)
+    form = _form(residence_country="UA", citizenships=["UA"], tax_residences=["UA"])
+    response = client.post("/onboarding/eligibility/", form, REMOTE_ADDR=DE_IP)
+    assert "Rules differ between regions of UA" in response.content.decode()
+    assert not Declaration.objects.exists()
+    response = client.post(
+        "/onboarding/eligibility/", {**form, "residence_region": "ua-43"}, REMOTE_ADDR=DE_IP
+    )
+    assert "You are not eligible" in response.content.decode()
+    assert Declaration.objects.get().residence_region == "UA-43"
+
+
+def test_gate_decorator_blocks_a_view_outside_the_prefixes(rf):
+    from django.http import HttpResponse
+
+    from apps.onboarding.jurisdiction import jurisdiction_gate
+
+    @jurisdiction_gate
+    def investor_page(request):
+        return HttpResponse("ok")
+
+    assert investor_page(rf.get("/portfolio/", REMOTE_ADDR=US_IP)).status_code == 451
+    assert investor_page(rf.get("/portfolio/", REMOTE_ADDR=DE_IP)).status_code == 200
