@@ -47,23 +47,6 @@ def _round(case: KycCase) -> int:
 
 
 @transaction.atomic
-def start_review(*, case: KycCase, officer: AbstractBaseUser, ip: str | None = None) -> KycCase:
-    """Take a submitted case into review (a no-op for a case already in review)."""
-    if case.state == CaseState.IN_REVIEW:
-        return case
-    case = transition_case(case=case, to_state=CaseState.IN_REVIEW, actor=officer)
-    audit.record(
-        actor=officer,
-        action="case.review_started",
-        obj=case,
-        before={"state": CaseState.SUBMITTED},
-        after={"state": CaseState.IN_REVIEW},
-        ip=ip,
-    )
-    return case
-
-
-@transaction.atomic
 def decide_case(
     *,
     case: KycCase,
