@@ -23,6 +23,9 @@ class QueueFilterForm(forms.Form):
     risk = forms.ChoiceField(
         choices=[("", "Any risk"), ("high", "High risk"), ("normal", "Normal")], required=False
     )
+    age = forms.ChoiceField(
+        choices=[("", "Any age"), ("overdue", "Past the review deadline")], required=False
+    )
     sort = forms.ChoiceField(
         choices=[
             ("oldest", "Oldest first"),
@@ -61,3 +64,10 @@ class AuditExportForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date is after the end date.")
         return data
+
+
+class AccessLogFilterForm(forms.Form):
+    country = forms.CharField(max_length=2, required=False)
+    path = forms.CharField(max_length=200, required=False, label="Path contains")
+    start = forms.DateField(required=False, label="From (UTC date)")
+    end = forms.DateField(required=False, label="To (UTC date)")

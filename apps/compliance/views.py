@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,11 +25,19 @@ from apps.onboarding.models import CaseState, KycCase, Wallet
 
 from . import audit, reports, services
 from .access import compliance_required, is_compliance_officer
-from .forms import SORTS, AuditExportForm, DecisionForm, QueueFilterForm, RuleForm
+from .forms import (
+    SORTS,
+    AccessLogFilterForm,
+    AuditExportForm,
+    DecisionForm,
+    QueueFilterForm,
+    RuleForm,
+)
 from .models import AccessLogEntry, JurisdictionRule
 
 ALLOWLIST_FIELDS = ["kind", "address", "investor_id", "verified_at"]
 QUEUE_PAGE_SIZE = 100  # cases per page of the queue
+ACCESS_LOG_PAGE_SIZE = 500  # newest blocked requests shown
 
 
 def _state_counts() -> dict[str, int]:
@@ -53,6 +63,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(declaration__residence_country=filters["country"])
     if filters.get("risk"):
         cases = cases.filter(high_risk=filters["risk"] == "high")
+    if filters.get("age") == "overdue":
+        deadline = timezone.now() - timedelta(days=settings.KYC_REVIEW_DEADLINE_DAYS)
+        cases = cases.filter(
+            state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW], submitted_at__lt=deadline
+        )
     cases = cases.order_by(*SORTS[filters.get("sort") or "oldest"])
     counts = _state_counts()
     context = {
@@ -158,16 +173,25 @@ def end_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @compliance_required
 def access_log(request: HttpRequest) -> HttpResponse:
+    """Blocked requests, searchable by country, path and date, with a chart per country."""
+    form = AccessLogFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
     entries = AccessLogEntry.objects.select_related("rule")
-    country = request.GET.get("country", "").strip().upper()[:2]
+    country = (filters.get("country") or "").strip().upper()
     if country:
         entries = entries.filter(country=country)
+    if filters.get("path"):
+        entries = entries.filter(path__contains=filters["path"])
+    if filters.get("start"):
+        entries = entries.filter(created_at__date__gte=filters["start"])
+    if filters.get("end"):
+        entries = entries.filter(created_at__date__lte=filters["end"])
     return render(
         request,
         "compliance/access_log.html",
         {
-            "entries": entries[:500],
-            "country": country,
+            "form": form,
+            "entries": entries[:ACCESS_LOG_PAGE_SIZE],
             "traces": reports.blocks_per_country_per_day(country=country),
             "chart_days": reports.CHART_DAYS,
         },

@@ -344,3 +344,35 @@ def test_list_pages_query_count_does_not_grow(client, officer, url):
     small = count()
     grow(12, 2)
     assert count() == small
+
+
+def test_access_log_search_by_path_and_date(client, officer):
+    from datetime import timedelta
+
+    old = AccessLogEntry.objects.create(
+        country="IR",
+        path="/accounts/signup/",
+        ip_prefix="81.2.69.0/24",
+        created_at=timezone.now() - timedelta(days=3),
+    )
+    AccessLogEntry.objects.create(country="IR", path="/onboarding/", ip_prefix="5.160.0.0/24")
+    client.force_login(officer)
+    body = client.get("/compliance/access-log/?path=signup").content.decode()
+    assert "81.2.69.0/24" in body and "5.160.0.0/24" not in body
+    day = old.created_at.date().isoformat()
+    body = client.get(f"/compliance/access-log/?start={day}&end={day}").content.decode()
+    assert "81.2.69.0/24" in body and "5.160.0.0/24" not in body
+
+
+def test_queue_shows_overdue_cases(client, officer, submitted_case):
+    from datetime import timedelta
+
+    fresh = KycCaseFactory()
+    onboarding.transition_case(case=fresh, to_state="submitted", actor=fresh.user)
+    KycCase.objects.filter(pk=submitted_case.pk).update(
+        submitted_at=timezone.now() - timedelta(days=30)
+    )
+    client.force_login(officer)
+    body = client.get("/compliance/?age=overdue").content.decode()
+    assert f"/compliance/cases/{submitted_case.pk}/" in body
+    assert f"/compliance/cases/{fresh.pk}/" not in body
