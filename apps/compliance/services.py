@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,7 +19,7 @@ from apps.onboarding.services import transition_case
 
 from . import audit
 from .access import is_compliance_officer
-from .models import Decision, JurisdictionRule, KycDecision, ReasonCode
+from .models import AuditEvent, Decision, JurisdictionRule, KycDecision, ReasonCode
 
 
 class ComplianceError(ValueError):
@@ -114,6 +119,9 @@ def decide_case(
         case = transition_case(
             case=case, to_state=_TARGET[decision], actor=officer, note=note.strip()
         )
+        from .tasks import notify_investor  # tasks import this module
+
+        notify_investor.delay_on_commit(case.pk)
     audit.record(
         actor=officer,
         action=f"case.{decision}" if final else "case.approve_first",
@@ -214,14 +222,10 @@ def end_rule(
     return rule
 
 
-def export_audit_csv(*, officer: AbstractBaseUser, start, end, out, ip: str | None = None) -> int:
+def export_audit_csv(
+    *, officer: AbstractBaseUser, start: date, end: date, out: TextIO, ip: str | None = None
+) -> int:
     """Write audit events from `start` to `end` (dates, UTC, inclusive) as CSV; audit the export."""
-    import csv
-    import json
-    from datetime import datetime, time, timedelta
-
-    from .models import AuditEvent
-
     since = datetime.combine(start, time.min, tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
     events = AuditEvent.objects.filter(created_at__gte=since, created_at__lt=until).order_by(
@@ -254,3 +258,28 @@ def export_audit_csv(*, officer: AbstractBaseUser, start, end, out, ip: str | No
         ip=ip,
     )
     return count
+
+
+OUTCOME_TEXT = {
+    CaseState.APPROVED: "Your application is approved. You can now register your wallets.",
+    CaseState.REJECTED: "Your application was refused.",
+    CaseState.MORE_INFO: "We need more information to finish reviewing your application.",
+}
+
+
+def send_outcome_email(*, case_id: int) -> bool:
+    """Tell the investor the case's current outcome; False when there is none to tell."""
+    case = KycCase.objects.select_related("user").get(pk=case_id)
+    text = OUTCOME_TEXT.get(case.state)
+    if text is None:
+        return False
+    last = case.transitions.order_by("-created_at", "-id").first()
+    note = last.note if last and last.to_state == case.state and last.note else ""
+    body = text + (f"\n\n{note}" if note and case.state != CaseState.APPROVED else "")
+    send_mail(
+        subject=f"Your application: {case.get_state_display().lower()}",
+        message=body + "\n\nDetails are on your application page.",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[case.user.email],
+    )
+    return True

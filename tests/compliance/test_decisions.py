@@ -104,3 +104,31 @@ def test_new_review_round_needs_fresh_approvals(high_risk_case, officer, second_
     )
     first = _decide(case, officer)
     assert first.pending_second_approval  # the earlier round's approval does not count
+
+
+def test_investor_is_emailed_the_outcome_after_commit(
+    submitted_case, officer, second_officer, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(
+            submitted_case,
+            officer,
+            decision="more_info",
+            reason="document_unreadable",
+            note="Send a sharper scan of your passport.",
+        )
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [submitted_case.user.email]
+    assert "Send a sharper scan" in mail.outbox[0].body
+
+
+def test_first_of_two_approvals_sends_nothing(
+    high_risk_case, officer, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(high_risk_case, officer)
+    assert mail.outbox == []
