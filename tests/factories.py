@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
 from eth_utils import keccak, to_checksum_address
 
 from apps.catalog.models import Chain, Deployment, Issuer, Security, Token
 from apps.core.identifiers import b58encode, cusip_check_digit
 from apps.custody.models import Custodian, CustodyAccount
+from apps.onboarding.models import Declaration, InvestorProfile, KycCase
 
 
 def make_isin(n: int, country: str = "US") -> str:
@@ -131,3 +136,64 @@ def make_catalog(n: int) -> list[Token]:
         DeploymentFactory(token=token, chain=eth)
         DeploymentFactory(token=token, chain=sol)
     return tokens
+
+
+# Onboarding ------------------------------------------------------------------
+
+TEST_PASSWORD = "correct-horse-battery-staple-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}@example.org")
+    email = factory.LazyAttribute(lambda o: o.username)
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class InvestorProfileFactory(factory.django.DjangoModelFactory):
+    """A verified investor: user, profile and confirmed e-mail."""
+
+    class Meta:
+        model = InvestorProfile
+
+    user = factory.SubFactory(UserFactory)
+    full_name = factory.Sequence(lambda n: f"Investor Number{n}")
+    email_verified_at = factory.LazyFunction(timezone.now)
+
+
+class DeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Declaration
+
+    profile = factory.SubFactory(InvestorProfileFactory)
+    full_name = factory.LazyAttribute(lambda o: o.profile.full_name)
+    date_of_birth = date(1985, 5, 17)
+    residence_country = "DE"
+    citizenships = ["DE"]
+    tax_residences = ["DE"]
+    us_citizen = False
+    us_green_card = False
+    us_resident = False
+    us_tax_person = False
+    eligible = True
+    ip_address = "85.214.1.2"
+    ip_country = "DE"
+
+
+class KycCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KycCase
+
+    declaration = factory.SubFactory(DeclarationFactory)
+    user = factory.LazyAttribute(lambda o: o.declaration.profile.user)
+
+
+def make_officer(username: str = "officer@example.org"):
+    """A member of the Compliance group."""
+    user = UserFactory(username=username)
+    group, _ = Group.objects.get_or_create(name="Compliance")
+    user.groups.add(group)
+    return user

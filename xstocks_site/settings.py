@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "apps.reserves",
     "apps.devchain",
     "apps.markets",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "apps.compliance",
+    "apps.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -91,9 +95,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.onboarding.jurisdiction.JurisdictionGateMiddleware",
 ]
 
 ROOT_URLCONF = "xstocks_site.urls"
@@ -250,8 +256,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 CUSTODY_INBOX_DIR = Path(env("CUSTODY_INBOX_DIR", str(VAR_DIR / "custody-inbox")))
 CUSTODY_INBOX_POLL_SECONDS = envint("CUSTODY_INBOX_POLL_SECONDS", "60")
 CUSTODY_MAX_STATEMENT_BYTES = envint("CUSTODY_MAX_STATEMENT_BYTES", str(5 * 1024 * 1024))
-# Group whose members may upload statements (besides the custody.add_holdingstatement permission).
-COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
 # Shares held may fall short of shares required by this much (basis points) and still be backed.
 RESERVE_TOLERANCE_BPS = envint("RESERVE_TOLERANCE_BPS", "0")
 # A custodian statement older than this makes the backing stale (hours; covers weekends).
@@ -295,6 +299,40 @@ CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))
 SITE_NAME = "xstocks_site"
+
+# Onboarding and the jurisdiction gate.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "onboarding:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", "86400")  # seconds; also e-mail links
+LOGIN_MAX_ATTEMPTS = envint("LOGIN_MAX_ATTEMPTS", "5")  # failures per username and IP
+LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", "900")
+# Compliance officers: the back office, KYC documents and statement uploads.
+COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
+# MaxMind-format country database; the default is the CC0 ip-location-db file from npm.
+GEOIP_DB_PATH = Path(
+    env(
+        "GEOIP_DB_PATH",
+        str(
+            BASE_DIR
+            / "node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb"
+        ),
+    )
+)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+# Paths refused (HTTP 451) to requests from blocked countries.
+GEOBLOCK_PATH_PREFIXES = envlist("GEOBLOCK_PATH_PREFIXES", "/onboarding/,/accounts/signup/")
+# KYC documents: outside MEDIA_ROOT and any URL, served only through permission checks.
+KYC_STORAGE_DIR = Path(env("KYC_STORAGE_DIR", str(VAR_DIR / "private" / "kyc")))
+KYC_MAX_UPLOAD_BYTES = envint("KYC_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+SANCTIONS_MATCH_THRESHOLD = envint("SANCTIONS_MATCH_THRESHOLD", "85")  # 0-100
+SANCTIONS_MAX_HITS = envint("SANCTIONS_MAX_HITS", "10")  # hits kept per screening
+WALLET_CHALLENGE_TTL_SECONDS = envint("WALLET_CHALLENGE_TTL_SECONDS", "600")
+# Compliance officers must confirm a TOTP code (django-otp) before the back office.
+COMPLIANCE_REQUIRE_OTP = envbool("COMPLIANCE_REQUIRE_OTP", str(PRODUCTION))
+OTP_TOTP_ISSUER = SITE_NAME
+KYC_REVIEW_DEADLINE_DAYS = envint("KYC_REVIEW_DEADLINE_DAYS", "5")  # days from submission
 
 LOGGING = {
     "version": 1,

@@ -18,5 +18,8 @@ urlpatterns = [
     path("api/v1/", include("apps.markets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accounts/", include("apps.onboarding.account_urls")),
+    path("onboarding/", include("apps.onboarding.urls")),
+    path("compliance/", include("apps.compliance.urls")),
     path("admin/", admin.site.urls),
 ]

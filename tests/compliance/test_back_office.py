@@ -1,0 +1,378 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.compliance.models import AccessLogEntry, AuditEvent, JurisdictionRule
+from apps.onboarding import models as onboarding_models
+from apps.onboarding import services as onboarding
+from apps.onboarding.models import KycCase
+from tests.factories import InvestorProfileFactory, KycCaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DE_IP = "85.214.132.117"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+PAGES = [
+    "/compliance/",
+    "/compliance/rules/",
+    "/compliance/access-log/",
+    "/compliance/reports/",
+    "/compliance/audit.csv",
+    "/compliance/allowlist.csv",
+    "/compliance/allowlist.json",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_only_compliance_officers_reach_the_back_office(client, url, submitted_case, officer):
+    assert client.get(url).status_code == 302  # anonymous: log-in redirect
+    client.force_login(submitted_case.user)  # investor
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(username="charlie@example.org"))  # outsider
+    assert client.get(url).status_code == 403
+    client.force_login(officer)
+    assert client.get(url).status_code == 200
+
+
+def test_investor_cannot_open_a_case_or_decide(client, submitted_case):
+    client.force_login(submitted_case.user)
+    assert client.get(f"/compliance/cases/{submitted_case.pk}/").status_code == 403
+    response = client.post(
+        f"/compliance/cases/{submitted_case.pk}/decide/",
+        {"decision": "approve", "reason_code": "verified"},
+    )
+    assert response.status_code == 403
+    assert KycCase.objects.get().state == "submitted"
+
+
+def test_officer_can_read_any_kyc_document_and_the_view_is_audited(client, submitted_case, officer):
+    case = KycCaseFactory()
+    doc = onboarding.store_document(
+        case=case, kind="identity", upload=SimpleUploadedFile("p.png", PNG), user=case.user
+    )
+    client.force_login(officer)
+    response = client.get(f"/onboarding/documents/{doc.pk}/", REMOTE_ADDR=DE_IP)
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="document.view")
+    assert (event.actor, event.object_id, event.ip_address) == (officer, str(doc.pk), DE_IP)
+
+
+def _queue_queries(client, url="/compliance/") -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _submitted_cases(n: int) -> None:
+    for _ in range(n):
+        case = KycCaseFactory()
+        onboarding.transition_case(case=case, to_state="submitted", actor=case.user)
+
+
+def test_queue_query_count_does_not_grow_with_cases(client, officer):
+    client.force_login(officer)
+    _submitted_cases(3)
+    small = _queue_queries(client)
+    _submitted_cases(30)
+    assert _queue_queries(client) == small
+    assert _queue_queries(client, "/compliance/?risk=high&sort=newest") == small
+
+
+def test_queue_filters_and_htmx_partial(client, officer, high_risk_case):
+    KycCaseFactory(declaration__residence_country="FR")  # a draft: not in the queue
+    client.force_login(officer)
+    body = client.get("/compliance/?risk=high").content.decode()
+    assert f"/compliance/cases/{high_risk_case.pk}/" in body
+    body = client.get("/compliance/?risk=normal").content.decode()
+    assert f"/compliance/cases/{high_risk_case.pk}/" not in body
+    partial = client.get("/compliance/?country=DE", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and 'id="queue-table"' in partial
+    assert 'id="state-counts"' in partial  # the per-state counts update in place
+
+
+def test_high_risk_approval_through_the_pages_needs_two_officers(
+    client, officer, second_officer, high_risk_case
+):
+    url = f"/compliance/cases/{high_risk_case.pk}/decide/"
+    data = {"decision": "approve", "reason_code": "screening_cleared", "note": "Different DOB"}
+    client.force_login(officer)
+    client.post(url, data)
+    assert KycCase.objects.get().state == "in_review"
+    response = client.post(url, data, follow=True)
+    assert "second officer must approve" in response.content.decode()
+    assert KycCase.objects.get().state == "in_review"
+    client.force_login(second_officer)
+    client.post(url, data)
+    assert KycCase.objects.get().state == "approved"
+    decisions = AuditEvent.objects.filter(action__startswith="case.approve")
+    assert list(decisions.order_by("id").values_list("action", flat=True)) == [
+        "case.approve_first",
+        "case.approve",
+    ]
+
+
+def test_added_blocked_rule_refuses_onboarding_on_the_next_request(client, officer):
+    investor = InvestorProfileFactory()
+    client.force_login(investor.user)
+    assert client.get("/onboarding/", REMOTE_ADDR=DE_IP).status_code == 200
+    client.force_login(officer)
+    before = AuditEvent.objects.count()
+    response = client.post(
+        "/compliance/rules/",
+        {
+            "country": "de",
+            "status": "blocked",
+            "reason": "New national ban",
+            "legal_basis": "Test Act s. 1",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.get(action="rule.set")
+    assert event.after["country"] == "DE" and event.before is None
+    client.force_login(investor.user)
+    assert client.get("/onboarding/", REMOTE_ADDR=DE_IP).status_code == 451
+
+
+def test_changing_a_rule_ends_the_old_one_and_keeps_history(client, officer):
+    client.force_login(officer)
+    data = {"country": "CN", "status": "review", "reason": "Eased", "legal_basis": "New terms"}
+    client.post("/compliance/rules/", data)
+    rules = JurisdictionRule.objects.filter(country="CN").order_by("effective_from")
+    assert [r.status for r in rules] == ["blocked", "review"]
+    assert rules[0].effective_to is not None and rules[1].effective_to is None
+    event = AuditEvent.objects.get(action="rule.set")
+    assert event.before["status"] == "blocked" and event.after["status"] == "review"
+    # Ending needs a reason.
+    new = rules[1]
+    client.post(f"/compliance/rules/{new.pk}/end/", {"reason": ""})
+    assert JurisdictionRule.objects.in_force().filter(country="CN").exists()
+    client.post(f"/compliance/rules/{new.pk}/end/", {"reason": "Superseded"})
+    assert not JurisdictionRule.objects.in_force().filter(country="CN").exists()
+    assert AuditEvent.objects.get(action="rule.end").after["reason_for_ending"] == "Superseded"
+
+
+def test_bad_rule_is_refused_with_the_reason(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        "/compliance/rules/",
+        {
+            "country": "DE",
+            "region": "FR-75",
+            "status": "blocked",
+            "reason": "x",
+            "legal_basis": "y",
+        },
+    )
+    assert "ISO 3166-2 code of DE" in response.content.decode()
+    assert not JurisdictionRule.objects.filter(country="DE").exists()
+
+
+def test_staff_log_in_is_audited_but_investor_log_in_is_not(client, officer):
+    from tests.factories import TEST_PASSWORD
+
+    investor = InvestorProfileFactory()
+    client.post("/accounts/login/", {"username": investor.user.username, "password": TEST_PASSWORD})
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": officer.username, "password": TEST_PASSWORD})
+    assert list(AuditEvent.objects.values_list("action", "actor")) == [("staff.login", officer.pk)]
+
+
+def test_audit_export_by_date_range_is_itself_audited(client, officer, submitted_case):
+    from apps.compliance import services
+
+    services.decide_case(
+        case=submitted_case, officer=officer, decision="approve", reason_code="verified"
+    )
+    client.force_login(officer)
+    today = timezone.now().date().isoformat()
+    response = client.get(f"/compliance/audit.csv?start={today}&end={today}")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    # force_login is a log-in too: the officer's staff.login comes after the decision.
+    assert [r["action"] for r in rows] == ["case.approve", "staff.login"]
+    assert AuditEvent.objects.filter(action="audit.export").count() == 1
+    empty = client.get("/compliance/audit.csv?start=2000-01-01&end=2000-01-02")
+    assert len(empty.content.decode().strip().splitlines()) == 1  # the header only
+
+
+def test_access_log_is_searchable(client, officer):
+    AccessLogEntry.objects.create(country="IR", path="/onboarding/", ip_prefix="81.2.69.0/24")
+    AccessLogEntry.objects.create(country="US", path="/onboarding/", ip_prefix="93.184.216.0/24")
+    client.force_login(officer)
+    body = client.get("/compliance/access-log/?country=ir").content.decode()
+    assert "81.2.69.0/24" in body and "93.184.216.0/24" not in body
+
+
+def test_investor_sees_what_to_send_and_can_resubmit(client, officer, submitted_case):
+    from apps.compliance import services
+
+    services.decide_case(
+        case=submitted_case,
+        officer=officer,
+        decision="more_info",
+        reason_code="document_unreadable",
+        note="Your passport scan is cut off; send all four corners.",
+    )
+    client.force_login(submitted_case.user)
+    body = client.get("/onboarding/", REMOTE_ADDR=DE_IP).content.decode()
+    assert "We need more from you:" in body
+    assert "send all four corners" in body
+    assert "Submit my application" in body
+
+
+def test_reports_show_rates_medians_risk_and_overdue(client, officer, second_officer):
+    from datetime import timedelta
+
+    from apps.compliance import services
+
+    cases = [KycCaseFactory(declaration__residence_country=c) for c in ("DE", "DE", "FR", "AT")]
+    for case in cases:
+        onboarding.transition_case(case=case, to_state="submitted", actor=case.user)
+    # Submitted ten days ago: past the five-day deadline.
+    KycCase.objects.filter(pk=cases[3].pk).update(
+        submitted_at=timezone.now() - timedelta(days=10), high_risk=True
+    )
+    services.decide_case(case=cases[0], officer=officer, decision="approve", reason_code="verified")
+    services.decide_case(
+        case=cases[1], officer=officer, decision="reject", reason_code="other", note="No"
+    )
+    client.force_login(second_officer)
+    body = client.get("/compliance/reports/").content.decode()
+    assert "50.0 %" in body  # one approved, one rejected
+    assert "Past the 5-day deadline" in body
+    from apps.compliance.reports import case_report
+
+    report = case_report()
+    assert report["open_high_risk"] == 1 and report["past_deadline"] == 1
+    assert report["median_hours"] is not None and report["median_hours"] < 1
+    assert dict(report["rows"])["DE"][CaseStateIndex.APPROVED] == 1
+
+
+class CaseStateIndex:
+    APPROVED = 3  # draft, submitted, in_review, approved, rejected, more_info
+
+
+def test_access_log_chart_has_one_trace_per_country(client, officer):
+    from apps.compliance.reports import blocks_per_country_per_day
+
+    for country in ("IR", "IR", "US"):
+        AccessLogEntry.objects.create(country=country, path="/onboarding/", ip_prefix="x")
+    traces = blocks_per_country_per_day()
+    assert [(t["name"], sum(t["y"])) for t in traces] == [("IR", 2), ("US", 1)]
+    client.force_login(officer)
+    body = client.get("/compliance/access-log/").content.decode()
+    assert 'id="blocks-data"' in body and "vendor/plotly.min.js" in body
+
+
+def test_case_page_query_count_does_not_grow(client, officer, submitted_case):
+    from apps.onboarding.models import ScreeningHit
+    from tests.factories import DeclarationFactory
+
+    def add(n: int) -> None:
+        profile = submitted_case.declaration.profile
+        for i in range(n):
+            onboarding_models.KycDocument.objects.create(
+                case=submitted_case,
+                kind="identity",
+                original_name=f"p{i}.png",
+                content_type="image/png",
+                size=1,
+                sha256="0" * 64,
+                storage_name=f"s-{n}-{i}",
+                uploaded_by=submitted_case.user,
+            )
+            ScreeningHit.objects.create(
+                case=submitted_case,
+                source="ofac-sdn",
+                external_id=str(i),
+                entry_name="X",
+                matched_name="X",
+                score="90",
+                name_score="90",
+            )
+            DeclarationFactory(profile=profile)
+
+    client.force_login(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/compliance/cases/{submitted_case.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    small = count()
+    add(12)
+    assert count() == small
+
+
+@pytest.mark.parametrize(
+    "url", ["/compliance/rules/", "/compliance/access-log/", "/compliance/reports/"]
+)
+def test_list_pages_query_count_does_not_grow(client, officer, url):
+    from apps.compliance import services
+
+    def grow(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            code = f"Q{chr(65 + i % 26)}"
+            services.set_rule(
+                officer=officer, country=code, status="review", reason=f"r{i}", legal_basis="b"
+            )
+            rule = JurisdictionRule.objects.filter(country=code).first()
+            AccessLogEntry.objects.create(
+                country=code, path="/onboarding/", ip_prefix="x", rule=rule
+            )
+            case = KycCaseFactory(declaration__residence_country=code)
+            onboarding.transition_case(case=case, to_state="submitted", actor=case.user)
+
+    client.force_login(officer)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(2, 0)
+    small = count()
+    grow(12, 2)
+    assert count() == small
+
+
+def test_access_log_search_by_path_and_date(client, officer):
+    from datetime import timedelta
+
+    old = AccessLogEntry.objects.create(
+        country="IR",
+        path="/accounts/signup/",
+        ip_prefix="81.2.69.0/24",
+        created_at=timezone.now() - timedelta(days=3),
+    )
+    AccessLogEntry.objects.create(country="IR", path="/onboarding/", ip_prefix="5.160.0.0/24")
+    client.force_login(officer)
+    body = client.get("/compliance/access-log/?path=signup").content.decode()
+    assert "81.2.69.0/24" in body and "5.160.0.0/24" not in body
+    day = old.created_at.date().isoformat()
+    body = client.get(f"/compliance/access-log/?start={day}&end={day}").content.decode()
+    assert "81.2.69.0/24" in body and "5.160.0.0/24" not in body
+
+
+def test_queue_shows_overdue_cases(client, officer, submitted_case):
+    from datetime import timedelta
+
+    fresh = KycCaseFactory()
+    onboarding.transition_case(case=fresh, to_state="submitted", actor=fresh.user)
+    KycCase.objects.filter(pk=submitted_case.pk).update(
+        submitted_at=timezone.now() - timedelta(days=30)
+    )
+    client.force_login(officer)
+    body = client.get("/compliance/?age=overdue").content.decode()
+    assert f"/compliance/cases/{submitted_case.pk}/" in body
+    assert f"/compliance/cases/{fresh.pk}/" not in body

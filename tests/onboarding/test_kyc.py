@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.onboarding import services
+from apps.onboarding.models import CaseState, KycCase, KycDocument, KycTransition
+from tests.factories import UserFactory
+from tests.onboarding.conftest import DE_IP, EXE, JPEG, PDF, PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client, kind: str, name: str, content: bytes):
+    return client.post(
+        "/onboarding/documents/",
+        {"kind": kind, "file": SimpleUploadedFile(name, content)},
+        REMOTE_ADDR=DE_IP,
+        follow=True,
+    )
+
+
+# State machine ---------------------------------------------------------------
+
+
+def test_legal_transitions_are_recorded(investor_case, officer):
+    user = investor_case.user
+    services.transition_case(case=investor_case, to_state="submitted", actor=user)
+    services.transition_case(case=investor_case, to_state="in_review", actor=officer)
+    services.transition_case(case=investor_case, to_state="more_info", actor=officer, note="Blurry")
+    services.transition_case(case=investor_case, to_state="submitted", actor=user)
+    services.transition_case(case=investor_case, to_state="in_review", actor=officer)
+    services.transition_case(case=investor_case, to_state="approved", actor=officer)
+    case = KycCase.objects.get()
+    assert case.state == "approved" and case.decided_at is not None
+    moves = list(KycTransition.objects.values_list("from_state", "to_state", "actor", "note"))
+    assert moves[0] == ("draft", "submitted", user.pk, "")
+    assert moves[2] == ("in_review", "more_info", officer.pk, "Blurry")
+    assert moves[-1] == ("in_review", "approved", officer.pk, "")
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ([], "approved"),
+        ([], "in_review"),
+        (["submitted"], "approved"),
+        (["submitted", "in_review", "rejected"], "submitted"),
+        (["submitted", "in_review", "approved"], "rejected"),
+    ],
+)
+def test_illegal_transitions_are_impossible(investor_case, officer, path, illegal):
+    for state in path:
+        services.transition_case(case=investor_case, to_state=state, actor=officer)
+    before = KycTransition.objects.count()
+    with pytest.raises(services.IllegalTransition):
+        services.transition_case(case=investor_case, to_state=illegal, actor=officer)
+    assert KycTransition.objects.count() == before
+    assert KycCase.objects.get().state == (path[-1] if path else "draft")
+
+
+def test_state_cannot_be_written_around_the_machine(investor_case):
+    case = KycCase.objects.get()
+    case.state = CaseState.APPROVED
+    with pytest.raises(ValueError, match="transition_case"):
+        case.save()
+    with pytest.raises(ValueError, match="starts as draft"):
+        KycCase(user=UserFactory(), declaration=investor_case.declaration, state="approved").save()
+    assert KycCase.objects.get().state == "draft"
+
+
+def test_stale_instance_cannot_move_a_case_twice(investor_case, officer):
+    stale = KycCase.objects.get()
+    services.transition_case(case=investor_case, to_state="submitted", actor=officer)
+    with pytest.raises(services.IllegalTransition, match="changed meanwhile"):
+        services.transition_case(case=stale, to_state="submitted", actor=officer)
+    assert KycTransition.objects.count() == 1
+
+
+# Documents -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("passport.png", PNG, "image/png"),
+        ("scan.JPG", JPEG, "image/jpeg"),
+        ("id", PDF, "application/pdf"),
+    ],
+)
+def test_documents_are_recognised_by_content(
+    client, investor_case, kyc_storage, name, content, content_type
+):
+    client.force_login(investor_case.user)
+    response = _upload(client, "identity", name, content)
+    assert "Document received." in response.content.decode()
+    doc = KycDocument.objects.get()
+    assert doc.content_type == content_type
+    assert doc.sha256 == hashlib.sha256(content).hexdigest()
+    assert doc.size == len(content)
+    stored = kyc_storage / doc.storage_name
+    assert stored.read_bytes() == content
+    assert name not in doc.storage_name  # random name, not the user's
+    media = django_settings.MEDIA_ROOT
+    assert not str(stored.resolve()).startswith(str(media.resolve()))
+
+
+def test_executable_renamed_pdf_is_refused(client, investor_case, kyc_storage):
+    client.force_login(investor_case.user)
+    response = _upload(client, "identity", "passport.pdf", EXE)
+    assert "Only PDF, JPEG or PNG files are accepted." in response.content.decode()
+    assert not KycDocument.objects.exists()
+    assert not kyc_storage.exists() or not any(kyc_storage.iterdir())
+
+
+def test_eleven_megabyte_upload_is_refused(client, investor_case, kyc_storage):
+    client.force_login(investor_case.user)
+    big = PDF + b"\x00" * (11 * 1024 * 1024)
+    response = _upload(client, "address", "statement.pdf", big)
+    assert "larger than 10 MB" in response.content.decode()
+    assert not KycDocument.objects.exists()
+
+
+def test_file_at_the_limit_is_accepted(client, investor_case, settings):
+    settings.KYC_MAX_UPLOAD_BYTES = 1024
+    client.force_login(investor_case.user)
+    _upload(client, "address", "ok.png", PNG + b"\x00" * (1024 - len(PNG)))
+    _upload(client, "address", "big.png", PNG + b"\x00" * (1025 - len(PNG)))
+    assert KycDocument.objects.count() == 1
+
+
+def test_no_upload_after_submission(investor_case):
+    services.transition_case(case=investor_case, to_state="submitted", actor=None)
+    with pytest.raises(services.OnboardingError, match="before you submit"):
+        services.store_document(
+            case=investor_case,
+            kind="identity",
+            upload=SimpleUploadedFile("p.png", PNG),
+            user=investor_case.user,
+        )
+
+
+def _document_for(case) -> KycDocument:
+    return services.store_document(
+        case=case, kind="identity", upload=SimpleUploadedFile("p.png", PNG), user=case.user
+    )
+
+
+def test_owner_and_officer_can_read_a_document(client, investor_case, officer):
+    doc = _document_for(investor_case)
+    for user in (investor_case.user, officer):
+        client.force_login(user)
+        response = client.get(f"/onboarding/documents/{doc.pk}/", REMOTE_ADDR=DE_IP)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PNG
+        assert response["Content-Type"] == "image/png"
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_investor_a_asking_for_investor_b_document_gets_404(client, investor_case, outsider_case):
+    doc_b = _document_for(outsider_case)
+    client.force_login(investor_case.user)
+    assert client.get(f"/onboarding/documents/{doc_b.pk}/", REMOTE_ADDR=DE_IP).status_code == 404
+    # Same answer as for a document that does not exist.
+    assert client.get("/onboarding/documents/999999/", REMOTE_ADDR=DE_IP).status_code == 404
+
+
+def test_anonymous_is_sent_to_log_in_for_a_document(client, investor_case):
+    doc = _document_for(investor_case)
+    response = client.get(f"/onboarding/documents/{doc.pk}/", REMOTE_ADDR=DE_IP)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_documents_have_no_public_url(investor_case, settings):
+    doc = _document_for(investor_case)
+    with pytest.raises(ValueError, match="no URL"):
+        services.kyc_storage().url(doc.storage_name)
+    assert not str(settings.KYC_STORAGE_DIR).startswith(str(settings.MEDIA_ROOT))
+    assert not str(settings.KYC_STORAGE_DIR).startswith(str(settings.STATIC_ROOT))
+    assert doc.storage_name
+
+
+# Submission ------------------------------------------------------------------
+
+
+def test_submit_needs_both_documents(client, investor_case):
+    client.force_login(investor_case.user)
+    _upload(client, "identity", "p.png", PNG)
+    response = client.post("/onboarding/submit/", REMOTE_ADDR=DE_IP, follow=True)
+    assert "Add your proof of address first." in response.content.decode()
+    assert KycCase.objects.get().state == "draft"
+    _upload(client, "address", "bill.pdf", PDF)
+    client.post("/onboarding/submit/", REMOTE_ADDR=DE_IP)
+    case = KycCase.objects.get()
+    assert case.state == "submitted" and not case.high_risk
+
+
+def test_dashboard_query_count_does_not_grow_with_documents(client, investor_case):
+    client.force_login(investor_case.user)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/onboarding/", REMOTE_ADDR=DE_IP).status_code == 200
+        return len(ctx.captured_queries)
+
+    _document_for(investor_case)
+    small = count()
+    for _ in range(15):
+        _document_for(investor_case)
+    services.transition_case(case=investor_case, to_state="submitted", actor=None)
+    services.transition_case(case=investor_case, to_state="in_review", actor=None)
+    assert count() == small
+
+
+def test_other_users_case_is_not_touched_by_upload(client, investor_case, outsider_case):
+    client.force_login(investor_case.user)
+    _upload(client, "identity", "p.png", PNG)
+    assert KycDocument.objects.get().case == investor_case
+    assert not KycCase.objects.filter(pk=outsider_case.pk, documents__isnull=False).exists()
+
+
+def test_pdf_may_be_framed_by_the_site_only_and_images_are_sandboxed(client, investor_case):
+    pdf = services.store_document(
+        case=investor_case,
+        kind="address",
+        upload=SimpleUploadedFile("a.pdf", PDF),
+        user=investor_case.user,
+    )
+    png = _document_for(investor_case)
+    client.force_login(investor_case.user)
+    response = client.get(f"/onboarding/documents/{pdf.pk}/", REMOTE_ADDR=DE_IP)
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
+    response = client.get(f"/onboarding/documents/{png.pk}/", REMOTE_ADDR=DE_IP)
+    assert response["X-Frame-Options"] == "DENY"
+    assert "sandbox" in response["Content-Security-Policy"]
