@@ -17,7 +17,7 @@ URL = "/custody/statements/upload/"
 def people(django_user_model):
     """alice: compliance officer (group); bob: investor; charlie: outsider; dora: permission."""
     alice = django_user_model.objects.create_user("alice", password="pw-alice-123")
-    alice.groups.add(Group.objects.create(name="Compliance"))
+    alice.groups.add(Group.objects.get_or_create(name="Compliance")[0])
     bob = django_user_model.objects.create_user("bob", password="pw-bob-123")
     charlie = django_user_model.objects.create_user("charlie", password="pw-charlie-123")
     dora = django_user_model.objects.create_user("dora", password="pw-dora-123")
