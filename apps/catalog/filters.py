@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from .models import Chain, Security, Token
 
+CHOICES_CACHE_SECONDS = 60  # filter options change only when the registry does
+
+
+def choices_version() -> int:
+    return cache.get_or_set("catalog:choices-version", 1, None)
+
+
+def forget_choices() -> None:
+    """Called when the registry changed: the next page reads the options afresh."""
+    try:
+        cache.incr("catalog:choices-version")
+    except ValueError:
+        cache.set("catalog:choices-version", 2, None)
+
 
 def sector_choices() -> list[tuple[str, str]]:
-    sectors = (
-        Security.objects.exclude(sector="").order_by("sector").values_list("sector", flat=True)
-    )
-    return [(s, s) for s in dict.fromkeys(sectors)]
+    def load() -> list[tuple[str, str]]:
+        sectors = Security.objects.exclude(sector="").order_by("sector")
+        return [(s, s) for s in dict.fromkeys(sectors.values_list("sector", flat=True))]
+
+    return cache.get_or_set(f"catalog:sectors:{choices_version()}", load, CHOICES_CACHE_SECONDS)
 
 
 def chain_choices() -> list[tuple[str, str]]:
-    return list(Chain.objects.order_by("name").values_list("slug", "name"))
+    def load() -> list[tuple[str, str]]:
+        return list(Chain.objects.order_by("name").values_list("slug", "name"))
+
+    return cache.get_or_set(f"catalog:chains:{choices_version()}", load, CHOICES_CACHE_SECONDS)
 
 
 SORTS = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from apps.core import identifiers
 from apps.core.fields import ExactDecimalField
@@ -66,7 +66,6 @@ class TokenQuerySet(QuerySet["Token"]):
                     queryset=Deployment.objects.select_related("chain").order_by("chain__name"),
                 )
             )
-            .annotate(deployment_count=Count("deployments", distinct=True))
             .order_by("symbol")
         )
 

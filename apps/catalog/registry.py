@@ -21,6 +21,7 @@ from django.db import models, transaction
 from apps.core import identifiers
 from apps.custody.models import Custodian, CustodyAccount
 
+from .filters import forget_choices
 from .models import (
     Chain,
     CorporateAction,
@@ -253,7 +254,10 @@ def load_registry(data: dict[str, Any]) -> LoadResult:
     """Check the whole registry, then write it in one transaction (or raise RegistryError)."""
     plan = _Plan.build(data)
     with transaction.atomic():
-        return plan.apply()
+        result = plan.apply()
+        if result.changed:
+            transaction.on_commit(forget_choices)
+    return result
 
 
 def load_registry_file(path: Path) -> LoadResult:

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.markets.selectors import attach_prices, with_prices
-from apps.reserves.selectors import attach_backing
+from apps.reserves.selectors import attach_backing, with_backing
 
 from .filters import TokenFilter
 from .models import Token
+from .pagination import window_page
 
 PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
@@ -21,10 +21,13 @@ def token_list(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx swaps only the results, the same form works without JavaScript."""
     params = request.GET.copy()
     params.setdefault("sort", "symbol")
-    # Prices ride on the catalogue query itself (correlated subqueries): no extra query.
-    token_filter = TokenFilter(params, queryset=with_prices(Token.objects.for_catalog()))
+    # Prices, backing and the total ride on the catalogue query itself (subqueries and a
+    # window count): the page costs three queries whatever the number of tokens.
+    token_filter = TokenFilter(
+        params, queryset=with_backing(with_prices(Token.objects.for_catalog()))
+    )
     tokens = token_filter.qs if token_filter.is_valid() else Token.objects.none()
-    page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = window_page(tokens, request.GET.get("page"), PAGE_SIZE)
     query = params.copy()
     query.pop("page", None)
     context = {

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.catalog.models import Token
@@ -37,11 +38,45 @@ def latest_prices(security_ids: Iterable[int]) -> dict[int, Decimal]:
         return {}
 
 
+def with_backing(tokens: QuerySet[Token]) -> QuerySet[Token]:
+    """Annotate each token with its latest snapshot's id and its number of open alerts
+    (correlated subqueries on the token query itself); attach_backing() then needs one
+    query for the snapshots and none for the alerts."""
+    latest = (
+        ReserveSnapshot.objects.filter(token=OuterRef("pk"))
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    open_alerts = (
+        Alert.objects.filter(token=OuterRef("pk"), resolved_at__isnull=True)
+        .order_by()
+        .values("token")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return tokens.annotate(
+        backing_id=Subquery(latest),
+        open_alert_count=Coalesce(Subquery(open_alerts), 0),
+    )
+
+
 def attach_backing(tokens: Iterable[Token]) -> list[Token]:
-    """Give each token `.backing` (latest snapshot or None) and `.open_alerts`: 2 queries."""
+    """Give each token `.backing` (latest snapshot or None) and `.open_alert_count`.
+
+    Tokens from with_backing() cost one query; others cost two and also get
+    `.open_alerts`, the open Alert rows the token pages show as banners.
+    """
     tokens = list(tokens)
+    if tokens and all(hasattr(t, "backing_id") for t in tokens):
+        ids = [t.backing_id for t in tokens if t.backing_id]
+        snapshots = {
+            s.pk: s for s in ReserveSnapshot.objects.filter(pk__in=ids).defer("provenance")
+        }
+        for t in tokens:
+            t.backing = snapshots.get(t.backing_id)
+        return tokens
     ids = [t.pk for t in tokens]
-    snapshots = (
+    by_token = (
         {s.token_id: s for s in ReserveSnapshot.objects.latest_for(ids).defer("provenance")}
         if ids
         else {}
@@ -51,8 +86,9 @@ def attach_backing(tokens: Iterable[Token]) -> list[Token]:
         for a in Alert.objects.filter(token_id__in=ids, resolved_at__isnull=True):
             alerts.setdefault(a.token_id, []).append(a)
     for t in tokens:
-        t.backing = snapshots.get(t.pk)
+        t.backing = by_token.get(t.pk)
         t.open_alerts = alerts.get(t.pk, [])
+        t.open_alert_count = len(t.open_alerts)
     return tokens
 
 
