@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.custody",
     "apps.chains",
+    "apps.devchain",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The embedded demo world: local chains with the demo tokens deployed, and simulators."""
