@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("apps.catalog.urls")),
+    path("", include("apps.chains.urls")),
     path("api/v1/", include("apps.catalog.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from apps.catalog.models import Chain
+
+from . import services
+from .models import SyncRun
+
+
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    """Public sync status: the last run of every job per chain, and which tokens are stale."""
+    now = timezone.now()
+    latest = {(r.chain_id, r.job): r for r in SyncRun.objects.latest_per_job_and_chain()}
+    chains = list(Chain.objects.order_by("name"))
+    rows = [
+        {"chain": chain, "job": job, "run": latest.get((chain.pk, job))}
+        for chain in chains
+        for job in services.JOBS
+        if (chain.pk, job) in latest or job == services.SUPPLY_JOB
+    ]
+    freshness = services.supply_freshness(now=now)
+    stale = services.stale_tokens(freshness)
+    context = {
+        "rows": rows,
+        "stale": sorted(stale.items()),
+        "deployment_count": len(freshness),
+        "now": now,
+    }
+    return render(request, "chains/status.html", context)
