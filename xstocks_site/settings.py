@@ -245,6 +245,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Chain sync (apps.chains): how often every chain's supply and oracle feeds are read.
 SUPPLY_SYNC_SECONDS = envint("SUPPLY_SYNC_SECONDS", "60")
 ORACLE_SYNC_SECONDS = envint("ORACLE_SYNC_SECONDS", "300")
+CHAIN_RPC_TIMEOUT_SECONDS = envint("CHAIN_RPC_TIMEOUT_SECONDS", "10")  # per HTTP round trip
 CELERY_BEAT_SCHEDULE["chains-sync-supply"] = {
     "task": "chains.sync_supply_all",
     "schedule": float(SUPPLY_SYNC_SECONDS),

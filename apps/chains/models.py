@@ -57,6 +57,19 @@ class SyncRun(models.Model):
         where = f" on {self.chain.slug}" if self.chain_id else ""
         return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
 
+    @property
+    def items_read(self) -> int:
+        """Deployments or feeds the run asked about."""
+        return int(self.counts.get("deployments", self.counts.get("feeds", 0)))
+
+    @property
+    def created_count(self) -> int:
+        return int(self.counts.get("created", 0))
+
+    @property
+    def block(self) -> int | None:
+        return self.counts.get("block")
+
 
 class SupplyObservationQuerySet(QuerySet["SupplyObservation"]):
     def latest_per_deployment(self) -> SupplyObservationQuerySet:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -43,7 +44,7 @@ def _fail(run: SyncRun, message: str, *, transient: bool = False, **counts: int)
     run.counts = {**counts, "transient": transient}
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "counts", "finished_at"])
-    logger.warning("%s failed: %s", run, message)
+    logger.warning("%s: %s", run, message)
     return run
 
 
@@ -71,12 +72,18 @@ def read_chain_supplies(
             targets=targets,
             confirmations=chain.confirmations,
             block=block,
+            timeout=settings.CHAIN_RPC_TIMEOUT_SECONDS,
         )
     if chain.kind == Chain.Kind.SOLANA:
         # Imported here: the Solana client is optional for EVM-only installations.
         from apps.chains import solana
 
-        return solana.read_supplies(rpc_url=url, chain_name=chain.name, targets=targets)
+        return solana.read_supplies(
+            rpc_url=url,
+            chain_name=chain.name,
+            targets=targets,
+            timeout=settings.CHAIN_RPC_TIMEOUT_SECONDS,
+        )
     raise ChainReadError(f"{chain.name}: unknown chain kind {chain.kind!r}")
 
 
@@ -171,6 +178,7 @@ def sync_oracles(*, chain: Chain) -> SyncRun:
             expected_chain_id=chain.chain_id,
             addresses=[f.address for f in feeds],
             confirmations=chain.confirmations,
+            timeout=settings.CHAIN_RPC_TIMEOUT_SECONDS,
         )
     except ChainReadError as exc:
         return _fail(run, str(exc), transient=exc.transient, feeds=len(feeds))
