@@ -76,7 +76,10 @@ def read_chain_supplies(
         )
     if chain.kind == Chain.Kind.SOLANA:
         # Imported here: the Solana client is optional for EVM-only installations.
-        from apps.chains import solana
+        try:
+            from apps.chains import solana
+        except ImportError as exc:
+            raise ChainReadError(f"{chain.name} ({url}): no Solana client installed") from exc
 
         return solana.read_supplies(
             rpc_url=url,

@@ -6,4 +6,4 @@ from django.apps import AppConfig
 class DevchainConfig(AppConfig):
     name = "apps.devchain"
     label = "devchain"
-    verbose_name = "Demo world"
+    verbose_name = "Local demo chains"
