@@ -63,7 +63,8 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
         by_token.setdefault(d.token_id, []).append(d)
     for group in by_token.values():
         sources = [d for d in group if d.role == Deployment.Role.CANONICAL]
-        for d in group:
+        # Canonical first: a bridge mint needs the source token in place.
+        for d in sorted(group, key=lambda d: d.role != Deployment.Role.CANONICAL):
             w3 = nodes[d.chain.slug]
             fresh = not evm_world.has_code(w3, d.address)
             if fresh:
