@@ -57,7 +57,7 @@ def sync_supply_all() -> list[int]:
         Chain.objects.filter(deployments__isnull=False).distinct().values_list("pk", flat=True)
     )
     for chain_id in ids:
-        sync_supply.delay(chain_id)
+        sync_supply.delay_on_commit(chain_id)
     return ids
 
 
@@ -66,5 +66,5 @@ def sync_oracles_all() -> list[int]:
     """Queue one oracle sync per chain that has feeds."""
     ids = sorted(set(OracleFeed.objects.values_list("chain_id", flat=True)))
     for chain_id in ids:
-        sync_oracles.delay(chain_id)
+        sync_oracles.delay_on_commit(chain_id)
     return ids

@@ -136,3 +136,10 @@ def test_task_retries_transient_failures_only(synced, closed_port_url, anvil):
     assert result.successful()
     assert result.result["status"] == "failed"
     assert SyncRun.objects.filter(status=SyncRun.Status.FAILED).count() == failed + 1
+
+
+def test_beat_fan_out_queues_one_sync_per_chain(synced):
+    assert tasks.sync_supply_all.apply().result == [synced.pk]
+    runs = SyncRun.objects.filter(job=services.SUPPLY_JOB).order_by("started_at")
+    assert [r.status for r in runs] == [SyncRun.Status.OK, SyncRun.Status.OK]
+    assert runs.last().counts["created"] == 0
