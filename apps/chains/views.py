@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from apps.catalog.models import Chain
 
@@ -12,6 +13,7 @@ from .models import SyncRun
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def status(request: HttpRequest) -> HttpResponse:
     """Public sync status: the last run of every job per chain, and which tokens are stale."""
     now = timezone.now()
@@ -31,4 +33,5 @@ def status(request: HttpRequest) -> HttpResponse:
         "deployment_count": len(freshness),
         "now": now,
     }
-    return render(request, "chains/status.html", context)
+    template = "chains/status.html#live" if request.htmx else "chains/status.html"
+    return render(request, template, context)

@@ -108,3 +108,14 @@ def test_freshness_picks_the_latest_observation():
         assert f.latest.block_number == 101
         expected = timezone.now() - f.latest.observed_at > dt.timedelta(seconds=600)
         assert f.stale is expected
+
+
+def test_htmx_refresh_renders_only_the_live_part(client):
+    _populate(2)
+    full = client.get("/status/").content.decode()
+    part = client.get("/status/", headers={"HX-Request": "true"})
+    body = part.content.decode()
+    assert "<html" in full and "<html" not in body
+    assert body.lstrip().startswith('<div id="status-live"')
+    assert "Stale tokens" in body
+    assert "HX-Request" in part["Vary"]
