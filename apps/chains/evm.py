@@ -31,6 +31,8 @@ from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
+from web3.method import Method, default_root_munger
+from web3.types import RPCEndpoint
 
 from .readings import (
     BlockRef,
@@ -78,6 +80,10 @@ class _Call:
     to: str
     data: bytes
 
+    @property
+    def wire(self) -> dict[str, str]:
+        return {"to": self.to, "data": "0x" + self.data.hex()}
+
 
 class _Node:
     """One chain's node, with the context every error message needs."""
@@ -93,6 +99,14 @@ class _Node:
         # No middleware: its validation asks eth_chainId before every eth_call (2 extra round
         # trips per single call) and its formatting costs more than the reads themselves.
         self.w3 = Web3(self.provider, middleware=[])
+        # eth_call with params already in wire form (hex strings): skips web3's generic
+        # transaction-dict formatting, the main CPU cost of a batch of a thousand calls.
+        # Results still go through web3's eth_call result formatters and error checks.
+        self._wire_call = Method(
+            RPCEndpoint("eth_call"),
+            mungers=[default_root_munger],
+            request_formatters=lambda _method: _identity,
+        )
 
     def error(self, cause: str, *, transient: bool = False) -> ChainReadError:
         return ChainReadError(f"{self.chain_name} ({self.rpc_url}): {cause}", transient=transient)
@@ -177,8 +191,11 @@ class _Node:
             def add(batch: Any, chunk: Sequence[_Call] = chunk, first: bool = first) -> None:
                 if first:
                     batch.add(self.w3.eth.get_block(number))
+                block_hex = hex(number)
+                # Bound while batching, so it queues the request instead of sending it.
+                wire_call = self._wire_call.__get__(self.w3.eth)
                 for call in chunk:
-                    batch.add(self.w3.eth.call({"to": call.to, "data": call.data}, number))
+                    batch.add(wire_call(call.wire, block_hex))
 
             try:
                 responses = self.batch(f"reading {len(chunk)} calls at block {number}", add)
@@ -246,6 +263,10 @@ class _Node:
             raise self.error(
                 f"garbled reply to {call.label} from {call.to}: {data.hex()[:80]!r}"
             ) from exc
+
+
+def _identity(params: Any) -> Any:
+    return params
 
 
 def _revert_reason(exc: ContractLogicError) -> str:
