@@ -154,7 +154,7 @@ class _Node:
         """Check the chain id and choose the block: one round trip. Returns (chain id, block)."""
 
         def add(batch: Any) -> None:
-            batch.add(self.w3.eth._chain_id())
+            batch.add(self.w3.eth.chain_id)
             batch.add(self.w3.eth.get_block_number())
 
         responses = self.batch("asking the chain id and the latest block", add)
