@@ -13,9 +13,11 @@ import importlib.util
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +31,12 @@ from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
+SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _local_port(url: str) -> int | None:
@@ -155,6 +163,14 @@ class Command(BaseCommand):
             [sys.executable, "manage.py", "solana_devnet", "--port", str(port)],
             logs / "solana.log",
         )
+        deadline = time.monotonic() + SOLANA_START_TIMEOUT
+        while not _listening(port):
+            if time.monotonic() > deadline or self.children[-1][1].poll() is not None:
+                raise CommandError(
+                    f"{chain.slug}: the local Solana chain did not listen on port {port}; "
+                    f"see {logs / 'solana.log'}"
+                )
+            time.sleep(0.2)
         self.stdout.write(f"{chain.slug}: local Solana chain on http://127.0.0.1:{port}")
 
     def _first_sync(self) -> None:
