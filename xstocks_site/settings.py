@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.custody",
     "apps.chains",
+    "apps.reserves",
     "apps.devchain",
+    "apps.markets",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +255,53 @@ CELERY_BEAT_SCHEDULE["chains-sync-supply"] = {
 CELERY_BEAT_SCHEDULE["chains-sync-oracles"] = {
     "task": "chains.sync_oracles_all",
     "schedule": float(ORACLE_SYNC_SECONDS),
+}
+
+# --- Custody statements and reserves (apps.custody, apps.reserves) ---
+# Custodians drop statements here; a beat task imports them into processed/ or rejected/.
+CUSTODY_INBOX_DIR = Path(env("CUSTODY_INBOX_DIR", str(VAR_DIR / "custody-inbox")))
+CUSTODY_INBOX_POLL_SECONDS = envint("CUSTODY_INBOX_POLL_SECONDS", "60")
+CUSTODY_MAX_STATEMENT_BYTES = envint("CUSTODY_MAX_STATEMENT_BYTES", str(5 * 1024 * 1024))
+# Group whose members may upload statements (besides the custody.add_holdingstatement permission).
+COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
+# Shares held may fall short of shares required by this much (basis points) and still be backed.
+RESERVE_TOLERANCE_BPS = envint("RESERVE_TOLERANCE_BPS", "0")
+# A custodian statement older than this makes the backing stale (hours; covers weekends).
+RESERVE_STATEMENT_MAX_AGE_HOURS = envint("RESERVE_STATEMENT_MAX_AGE_HOURS", "96")
+# Recompute every snapshot this often, so staleness shows even when no input changes.
+RESERVE_RECOMPUTE_SECONDS = envint("RESERVE_RECOMPUTE_SECONDS", "900")
+CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {
+    "task": "apps.custody.tasks.poll_custody_inbox",
+    "schedule": CUSTODY_INBOX_POLL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
+    "task": "apps.reserves.tasks.compute_all_reserves",
+    "schedule": RESERVE_RECOMPUTE_SECONDS,
+}
+# Markets (live prices). Sources asked by sync_prices, in order: simulator (the embedded
+# default), oracle (rounds written by the chain sync), vendor and venue (HTTP, below).
+MARKETS_SOURCES = envlist("MARKETS_SOURCES", "simulator,oracle")
+MARKETS_SIMULATOR_SEED = envint("MARKETS_SIMULATOR_SEED", "1")
+MARKETS_VENDOR_URL = env("MARKETS_VENDOR_URL")
+MARKETS_VENDOR_API_KEY = env("MARKETS_VENDOR_API_KEY")
+MARKETS_VENDOR_MAX_AGE_SECONDS = envint("MARKETS_VENDOR_MAX_AGE_SECONDS", "900")
+MARKETS_VENUE_URL = env("MARKETS_VENUE_URL")
+MARKETS_VENUE_API_KEY = env("MARKETS_VENUE_API_KEY")
+MARKETS_VENUE_MAX_AGE_SECONDS = envint("MARKETS_VENUE_MAX_AGE_SECONDS", "300")
+MARKETS_HTTP_TIMEOUT_SECONDS = envint("MARKETS_HTTP_TIMEOUT_SECONDS", "5")
+# A tick further than this from the last published price of its source is held for review.
+MARKETS_JUMP_BAND_BPS = envint("MARKETS_JUMP_BAND_BPS", "1000")
+MARKETS_SYNC_SECONDS = envint("MARKETS_SYNC_SECONDS", "10")
+MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and API
+MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
+CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
+    "task": "markets.sync_prices",
+    "schedule": float(MARKETS_SYNC_SECONDS),
+    "options": {"expires": float(MARKETS_SYNC_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
+    "task": "markets.compact_history",
+    "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
 
 # Catalogue registry loaded by `make run`.

@@ -6,6 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from apps.markets.selectors import attach_prices, with_prices
+from apps.reserves.selectors import attach_backing
+
 from .filters import TokenFilter
 from .models import Token
 
@@ -18,7 +21,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx swaps only the results, the same form works without JavaScript."""
     params = request.GET.copy()
     params.setdefault("sort", "symbol")
-    token_filter = TokenFilter(params, queryset=Token.objects.for_catalog())
+    # Prices ride on the catalogue query itself (correlated subqueries): no extra query.
+    token_filter = TokenFilter(params, queryset=with_prices(Token.objects.for_catalog()))
     tokens = token_filter.qs if token_filter.is_valid() else Token.objects.none()
     page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
     query = params.copy()
@@ -26,7 +30,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": token_filter,
         "page": page,
-        "tokens": page.object_list,
+        "tokens": attach_prices(attach_backing(page.object_list)),
         "query": query.urlencode(),
     }
     template = "catalog/token_list.html"
@@ -38,4 +42,5 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def token_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     token = get_object_or_404(Token.objects.for_detail(), symbol=symbol)
+    attach_backing([token])
     return render(request, "catalog/token_detail.html", {"token": token})

@@ -9,13 +9,14 @@ from django.conf import settings
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "XSTOCKS_ENV"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **env},
+        env={**base, **env},
     )
 
 
@@ -34,14 +35,6 @@ def test_check_deploy_is_clean_under_production_settings():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    proc = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**env, "XSTOCKS_ENV": "production"},
-    )
+    proc = _manage("check", XSTOCKS_ENV="production")
     assert proc.returncode != 0
     assert "SECRET_KEY must be set in production" in proc.stderr

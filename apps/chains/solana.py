@@ -1,0 +1,426 @@
+"""Solana supply reads with solana-py: SPL Token and Token-2022 mints, batched and pinned.
+
+The only project module (besides the dev chain) that imports solana or solders. It speaks
+JSON-RPC to a node through solana-py's AsyncClient (solana-py 0.41 ships no synchronous
+client) and returns the frozen dataclasses of apps.chains.readings.
+
+One read of N mints and their escrow token accounts costs
+ceil(accounts / 100) getMultipleAccounts calls, sent concurrently, plus one
+getLatestBlockhash (for the slot's hash) and one getBlockTime: a constant handful of round
+trips instead of one per mint. Solana nodes cannot serve past slots, so "one pinned slot"
+means: every batch must report the same context slot; if they straddle a slot boundary the
+whole read is repeated (SLOT_ATTEMPTS times), and a read that still straddles is recorded at
+the highest slot seen (values are then at most one or two slots apart, never older data
+labelled newer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx2
+from solana.exceptions import SolanaRpcException
+from solana.rpc.async_api import AsyncClient
+from solana.rpc.core import RPCException
+from solders.pubkey import Pubkey
+from solders.rpc.responses import GetBlockTimeResp, GetLatestBlockhashResp, GetMultipleAccountsResp
+
+from apps.chains.readings import (
+    BlockRef,
+    ChainReadError,
+    SupplyReading,
+    SupplySnapshot,
+    SupplyTarget,
+)
+
+# getMultipleAccounts refuses more than 100 keys per call on Solana RPC nodes.
+MAX_ACCOUNTS_PER_CALL = 100
+# Seconds allowed for each HTTP request (connect, write, read) before it counts as a timeout.
+DEFAULT_TIMEOUT = 10.0
+# Whole-read attempts when the batches come back from different context slots.
+SLOT_ATTEMPTS = 3
+
+COMMITMENTS = ("processed", "confirmed", "finalized")
+
+TOKEN_PROGRAM_ID = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+TOKEN_2022_PROGRAM_ID = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
+TOKEN_PROGRAMS = {TOKEN_PROGRAM_ID: "SPL Token", TOKEN_2022_PROGRAM_ID: "Token-2022"}
+
+# SPL Token state layouts (little endian), shared by Token-2022 for the base state.
+MINT_LEN = (
+    82  # COption<Pubkey> authority, u64 supply, u8 decimals, bool initialized, COption<Pubkey>
+)
+MINT_SUPPLY_OFFSET = 36
+MINT_DECIMALS_OFFSET = 44
+MINT_INITIALIZED_OFFSET = 45
+ACCOUNT_LEN = 165  # Pubkey mint, Pubkey owner, u64 amount, ...
+ACCOUNT_AMOUNT_OFFSET = 64
+ACCOUNT_STATE_OFFSET = 108  # u8: 0 uninitialized, 1 initialized, 2 frozen
+MULTISIG_LEN = 355  # never an extended mint or account: Token-2022 pads those past it
+# Token-2022 extended accounts: base state padded to ACCOUNT_LEN, one AccountType byte, then
+# TLV entries (u16 type, u16 length, value).
+ACCOUNT_TYPE_OFFSET = ACCOUNT_LEN
+ACCOUNT_TYPE_MINT = 1
+ACCOUNT_TYPE_ACCOUNT = 2
+TLV_START = ACCOUNT_LEN + 1
+EXTENSION_UNINITIALIZED = 0
+# spl-token-2022 ExtensionType::ScaledUiAmount; value is ScaledUiAmountConfig:
+# authority (32), multiplier f64, new_multiplier_effective_timestamp i64, new_multiplier f64.
+EXTENSION_SCALED_UI_AMOUNT = 25
+SCALED_UI_AMOUNT_LEN = 56
+
+
+@dataclass(frozen=True)
+class _Mint:
+    program: Pubkey
+    supply: int
+    decimals: int
+    scaled_ui: tuple[Decimal, int, Decimal] | None  # multiplier, effective ts, new multiplier
+
+
+def read_supplies(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    targets: Sequence[SupplyTarget],
+    commitment: str = "finalized",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> SupplySnapshot:
+    """Read supply, decimals, escrow balances and scaled-UI multiplier of every target mint.
+
+    All accounts are fetched with getMultipleAccounts at `commitment`, at most
+    MAX_ACCOUNTS_PER_CALL per call. Raises ChainReadError naming the chain, the node and the
+    cause; `transient` only for connection failures, timeouts and HTTP 5xx.
+    """
+    node = node_label(rpc_url)
+    parts = urlsplit(rpc_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ChainReadError(f"{chain_name} ({node}): the RPC URL must be http(s)://host[:port]")
+    if commitment not in COMMITMENTS:
+        raise ValueError(f"commitment must be one of {', '.join(COMMITMENTS)}, not {commitment!r}")
+    mints = [_pubkey(t.address, chain_name, node, "mint") for t in targets]
+    escrows = [
+        [_pubkey(e, chain_name, node, f"escrow of mint {t.address}") for e in t.escrow_addresses]
+        for t in targets
+    ]
+    coroutine = _read(
+        rpc_url=rpc_url,
+        chain_name=chain_name,
+        node=node,
+        targets=targets,
+        mints=mints,
+        escrows=escrows,
+        commitment=commitment,
+        timeout=timeout,
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # Called from inside an event loop (an async view or test): run on a private loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def node_label(rpc_url: str) -> str:
+    """The node as named in errors: scheme, host, port and path; no credentials or query."""
+    parts = urlsplit(rpc_url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _pubkey(address: str, chain_name: str, node: str, what: str) -> Pubkey:
+    try:
+        return Pubkey.from_string(address)
+    except ValueError as exc:
+        raise ChainReadError(
+            f"{chain_name} ({node}): {what} {address!r} is not a base58 Solana address"
+        ) from exc
+
+
+async def _read(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    node: str,
+    targets: Sequence[SupplyTarget],
+    mints: list[Pubkey],
+    escrows: list[list[Pubkey]],
+    commitment: str,
+    timeout: float,
+) -> SupplySnapshot:
+    # Each key once, in first-seen order: a mint may also be listed twice or share escrows.
+    keys = list(dict.fromkeys([*mints, *(e for group in escrows for e in group)]))
+    batches = [
+        keys[i : i + MAX_ACCOUNTS_PER_CALL] for i in range(0, len(keys), MAX_ACCOUNTS_PER_CALL)
+    ]
+    round_trips = 0
+    client = AsyncClient(
+        rpc_url,
+        commitment=commitment,
+        timeout=timeout,
+        http2=False,
+        # Retries belong to the sync job's backoff policy, not to the transport.
+        max_transport_retries=0,
+    )
+    try:
+        for _attempt in range(SLOT_ATTEMPTS):
+            calls = [
+                client.get_multiple_accounts(batch, commitment=commitment) for batch in batches
+            ]
+            calls.append(client.get_latest_blockhash(commitment=commitment))
+            expected = [GetMultipleAccountsResp] * len(batches) + [GetLatestBlockhashResp]
+            replies = await _gather(
+                calls, expected, chain_name=chain_name, node=node, timeout=timeout
+            )
+            round_trips += len(calls)
+            *account_replies, blockhash_reply = replies
+            slots = {reply.context.slot for reply in account_replies}
+            if len(slots) <= 1:
+                break
+        slot = max(slots) if slots else blockhash_reply.context.slot
+        block_hash = (
+            str(blockhash_reply.value.blockhash) if blockhash_reply.context.slot == slot else ""
+        )
+        block_time = await _block_time(
+            client, slot, chain_name=chain_name, node=node, timeout=timeout
+        )
+        round_trips += 1
+    finally:
+        await client.close()
+
+    accounts: dict[Pubkey, Any] = {}
+    for batch, reply in zip(batches, account_replies, strict=True):
+        if len(reply.value) != len(batch):
+            raise ChainReadError(
+                f"{chain_name} ({node}): getMultipleAccounts answered {len(reply.value)} accounts "
+                f"for {len(batch)} keys at slot {slot}"
+            )
+        accounts.update(zip(batch, reply.value, strict=True))
+
+    readings = []
+    for target, mint_key, escrow_keys in zip(targets, mints, escrows, strict=True):
+        mint = _parse_mint(
+            accounts[mint_key], target.address, chain_name=chain_name, node=node, slot=slot
+        )
+        escrow_balance = sum(
+            _token_amount(
+                accounts[key],
+                str(key),
+                mint_key,
+                mint.program,
+                chain_name=chain_name,
+                node=node,
+                slot=slot,
+            )
+            for key in escrow_keys
+        )
+        readings.append(
+            SupplyReading(
+                address=target.address,
+                raw_supply=mint.supply,
+                decimals=mint.decimals,
+                escrow_balance=escrow_balance,
+                ui_multiplier=_effective_multiplier(mint.scaled_ui, block_time),
+            )
+        )
+    return SupplySnapshot(
+        chain_id=None,
+        block=BlockRef(number=slot, hash=block_hash, time=block_time),
+        readings=tuple(readings),
+        round_trips=round_trips,
+        commitment=commitment,
+    )
+
+
+async def _gather(
+    calls: list, expected: list[type], *, chain_name: str, node: str, timeout: float
+) -> list:
+    # return_exceptions also collects solders' PanicException (a BaseException) on bad replies.
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise _fault(result, chain_name=chain_name, node=node, timeout=timeout) from result
+    for result, kind in zip(results, expected, strict=True):
+        if not isinstance(result, kind):
+            # solders parses a JSON-RPC error with a code it does not know into a bare value.
+            raise ChainReadError(
+                f"{chain_name} ({node}): unexpected reply (JSON-RPC error {result!r}?)"
+            )
+    return results
+
+
+async def _block_time(
+    client: AsyncClient, slot: int, *, chain_name: str, node: str, timeout: float
+) -> dt.datetime | None:
+    try:
+        (reply,) = await _gather(
+            [client.get_block_time(slot)],
+            [GetBlockTimeResp],
+            chain_name=chain_name,
+            node=node,
+            timeout=timeout,
+        )
+    except ChainReadError as exc:
+        if isinstance(exc.__cause__, RPCException):
+            # Nodes answer "block not available" for skipped or pruned slots: the time is optional.
+            return None
+        raise
+    if reply.value is None:
+        return None
+    return dt.datetime.fromtimestamp(reply.value, tz=dt.UTC)
+
+
+def _fault(exc: BaseException, *, chain_name: str, node: str, timeout: float) -> ChainReadError:
+    """Translate what solana-py raised into a ChainReadError saying what went wrong."""
+    where = f"{chain_name} ({node})"
+    if isinstance(exc, SolanaRpcException):
+        cause = exc.__cause__
+        if isinstance(cause, httpx2.TimeoutException):
+            return ChainReadError(
+                f"{where}: no answer within {timeout:g} s ({type(cause).__name__})", transient=True
+            )
+        if isinstance(cause, httpx2.ConnectError):
+            return ChainReadError(f"{where}: cannot connect: {cause}", transient=True)
+        if isinstance(cause, httpx2.HTTPStatusError):
+            status = cause.response.status_code
+            return ChainReadError(f"{where}: HTTP {status} from the node", transient=status >= 500)
+        if isinstance(cause, httpx2.TransportError):
+            return ChainReadError(
+                f"{where}: connection failed: {type(cause).__name__}: {cause}", transient=True
+            )
+        return ChainReadError(f"{where}: request failed: {cause or exc}")
+    if isinstance(exc, RPCException):
+        error = exc.args[0] if exc.args else exc
+        code = getattr(error, "code", None)
+        message = getattr(error, "message", None) or str(error)
+        label = (
+            f"JSON-RPC error {code}"
+            if code is not None
+            else f"JSON-RPC error ({type(error).__name__})"
+        )
+        return ChainReadError(f"{where}: {label}: {message}")
+    return ChainReadError(f"{where}: garbled reply: {type(exc).__name__}: {exc}")
+
+
+def _parse_mint(account: Any, address: str, *, chain_name: str, node: str, slot: int) -> _Mint:
+    where = f"{chain_name} ({node})"
+    if account is None:
+        raise ChainReadError(f"{where}: mint {address} does not exist at slot {slot}")
+    if account.owner not in TOKEN_PROGRAMS:
+        raise ChainReadError(
+            f"{where}: {address} is not a token mint (owned by program {account.owner})"
+        )
+    data = bytes(account.data)
+    extended = (
+        account.owner == TOKEN_2022_PROGRAM_ID
+        and len(data) > ACCOUNT_LEN
+        and len(data) != MULTISIG_LEN
+    )
+    if not (len(data) == MINT_LEN or (extended and data[ACCOUNT_TYPE_OFFSET] == ACCOUNT_TYPE_MINT)):
+        raise ChainReadError(
+            f"{where}: {address} is not a token mint "
+            f"({TOKEN_PROGRAMS[account.owner]} account of {len(data)} bytes)"
+        )
+    if data[MINT_INITIALIZED_OFFSET] != 1:
+        raise ChainReadError(f"{where}: mint {address} is not initialized")
+    (supply,) = struct.unpack_from("<Q", data, MINT_SUPPLY_OFFSET)
+    scaled_ui = _scaled_ui_amount(data, address, where) if extended else None
+    return _Mint(
+        program=account.owner,
+        supply=supply,
+        decimals=data[MINT_DECIMALS_OFFSET],
+        scaled_ui=scaled_ui,
+    )
+
+
+def _scaled_ui_amount(data: bytes, address: str, where: str) -> tuple[Decimal, int, Decimal] | None:
+    """Walk the Token-2022 TLV extensions of a mint; return its ScaledUiAmountConfig, if any."""
+    offset = TLV_START
+    while offset + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, offset)
+        if kind == EXTENSION_UNINITIALIZED:
+            break
+        value = data[offset + 4 : offset + 4 + length]
+        if len(value) != length:
+            raise ChainReadError(
+                f"{where}: mint {address} has a truncated extension {kind} at byte {offset}"
+            )
+        if kind == EXTENSION_SCALED_UI_AMOUNT:
+            if length != SCALED_UI_AMOUNT_LEN:
+                raise ChainReadError(
+                    f"{where}: mint {address} scaled-UI-amount extension is {length} bytes, not 56"
+                )
+            multiplier, effective_at, new_multiplier = struct.unpack_from("<dqd", value, 32)
+            return (
+                _multiplier(multiplier, address, where),
+                effective_at,
+                _multiplier(new_multiplier, address, where),
+            )
+        offset += 4 + length
+    return None
+
+
+def _multiplier(value: float, address: str, where: str) -> Decimal:
+    if not math.isfinite(value) or value <= 0:
+        raise ChainReadError(
+            f"{where}: mint {address} has an invalid scaled-UI multiplier {value!r}"
+        )
+    # The shortest decimal that round-trips the stored f64 (1.5 -> 1.5, 0.1 -> 0.1), and
+    # whole numbers without a fraction or exponent (1.0 -> 1, 1e+20 -> 100000000000000000000).
+    exact = Decimal(repr(value))
+    return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact
+
+
+def _effective_multiplier(
+    scaled_ui: tuple[Decimal, int, Decimal] | None, block_time: dt.datetime | None
+) -> Decimal | None:
+    """The multiplier in force at the block, as Token-2022 itself decides it."""
+    if scaled_ui is None:
+        return None
+    multiplier, effective_at, new_multiplier = scaled_ui
+    now = block_time or dt.datetime.now(tz=dt.UTC)
+    return new_multiplier if now.timestamp() >= effective_at else multiplier
+
+
+def _token_amount(
+    account: Any,
+    address: str,
+    mint: Pubkey,
+    program: Pubkey,
+    *,
+    chain_name: str,
+    node: str,
+    slot: int,
+) -> int:
+    """Balance of one escrow token account, checked to hold `mint` under the mint's program."""
+    where = f"{chain_name} ({node})"
+    if account is None:
+        raise ChainReadError(
+            f"{where}: escrow token account {address} of mint {mint} does not exist at slot {slot}"
+        )
+    data = bytes(account.data)
+    is_account = len(data) == ACCOUNT_LEN or (
+        account.owner == TOKEN_2022_PROGRAM_ID
+        and len(data) > ACCOUNT_LEN
+        and len(data) != MULTISIG_LEN
+        and data[ACCOUNT_TYPE_OFFSET] == ACCOUNT_TYPE_ACCOUNT
+    )
+    if account.owner not in TOKEN_PROGRAMS or not is_account or data[ACCOUNT_STATE_OFFSET] == 0:
+        raise ChainReadError(f"{where}: escrow {address} of mint {mint} is not a token account")
+    held = Pubkey.from_bytes(data[:32])
+    if held != mint or account.owner != program:
+        raise ChainReadError(f"{where}: escrow {address} holds mint {held}, not {mint}")
+    (amount,) = struct.unpack_from("<Q", data, ACCOUNT_AMOUNT_OFFSET)
+    return amount

@@ -1,0 +1,793 @@
+"""A local Solana chain: solders' LiteSVM behind a small JSON-RPC HTTP front.
+
+LiteSVM executes real transactions against the real SPL Token and Token-2022 programs it
+bundles, but it only has a Python API; solana-py only speaks JSON-RPC. This module joins
+the two so the project's own client (apps.chains.solana) runs its real code path locally:
+
+    chain = SolanaDevChain()
+    mint = chain.create_mint(decimals=8)
+    account = chain.create_token_account(mint=mint)
+    chain.mint_to(mint=mint, account=account, amount=123_450_000_000)
+    with SolanaRpcServer(chain) as server:      # 127.0.0.1, a free port
+        read_supplies(rpc_url=server.url, ...)
+
+Every successful transaction is its own slot (with a fresh blockhash and a block time of
+now), so slots move as the chain is used; `advance_slot()` moves them without one. LiteSVM
+has no forks, so every commitment level sees the same, final state. Requests are served on
+threads and executed one at a time under the chain's lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import logging
+import struct
+import threading
+import time
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from solders.account import Account
+from solders.clock import Clock
+from solders.hash import Hash
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.litesvm import LiteSVM
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.rpc.responses import RpcSimulateTransactionResult
+from solders.signature import Signature
+from solders.system_program import CreateAccountParams, create_account
+from solders.transaction import Transaction, VersionedTransaction
+from solders.transaction_metadata import FailedTransactionMetadata
+from spl.token import instructions as token_ix
+from spl.token.constants import TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID
+from spl.token.models import (
+    BurnParams,
+    InitializeAccount3Params,
+    InitializeMint2Params,
+    MintToParams,
+)
+
+logger = logging.getLogger(__name__)
+
+# Lamports given to the chain's authority (fee payer and mint authority): 100,000 SOL of
+# LiteSVM's 1,000,000 SOL airdrop pool.
+AUTHORITY_LAMPORTS = 100_000 * 10**9
+# getMultipleAccounts limit of real Solana RPC nodes, enforced here so clients must batch.
+MAX_MULTIPLE_ACCOUNTS = 100
+# Largest request body accepted, in bytes (a 100-key getMultipleAccounts is about 5 KB).
+MAX_BODY_BYTES = 1_000_000
+# How often the serving thread checks for stop(), in seconds.
+SHUTDOWN_POLL_SECONDS = 0.05
+VERSION = {"solana-core": "2.2.0-litesvm", "feature-set": 0}
+
+MINT_LEN = 82
+ACCOUNT_LEN = 165
+EXTENSION_SCALED_UI_AMOUNT = 25
+# Token-2022 instruction ScaledUiAmountExtension (43), sub-instruction Initialize (0).
+SCALED_UI_AMOUNT_INSTRUCTION = 43
+SCALED_UI_MINT_LEN = ACCOUNT_LEN + 1 + 4 + 56
+
+
+class RpcError(Exception):
+    """A JSON-RPC error answered to the client (code and message as a Solana node uses them)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def b58encode(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    digits = ""
+    while number:
+        number, rest = divmod(number, 58)
+        digits = _B58[rest] + digits
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
+
+
+def b58decode(text: str) -> bytes:
+    number = 0
+    for char in text:
+        index = _B58.find(char)
+        if index < 0:
+            raise ValueError(f"invalid base58 character {char!r}")
+        number = number * 58 + index
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def _pubkey(value: Any) -> Pubkey:
+    if isinstance(value, Pubkey):
+        return value
+    try:
+        return Pubkey.from_string(str(value))
+    except ValueError as exc:
+        raise RpcError(-32602, f"Invalid param: {value!r} is not a valid pubkey") from exc
+
+
+def mint_bytes(
+    *, authority: Pubkey, supply: int, decimals: int, scaled_ui_multiplier: Decimal | None = None
+) -> bytes:
+    """Mint account data laid out as SPL Token (or Token-2022 with a scaled-UI-amount extension)."""
+    base = struct.pack("<I32sQBBI32s", 1, bytes(authority), supply, decimals, 1, 0, bytes(32))
+    if scaled_ui_multiplier is None:
+        return base
+    multiplier = float(scaled_ui_multiplier)
+    config = bytes(authority) + struct.pack("<dqd", multiplier, 0, multiplier)
+    padding = bytes(ACCOUNT_LEN - MINT_LEN)
+    return (
+        base
+        + padding
+        + bytes([1])
+        + struct.pack("<HH", EXTENSION_SCALED_UI_AMOUNT, len(config))
+        + config
+    )
+
+
+def token_account_bytes(*, mint: Pubkey, owner: Pubkey, amount: int) -> bytes:
+    """Initialized token account data (no delegate, not native, no close authority)."""
+    return struct.pack(
+        "<32s32sQI32sBIQQI32s",
+        bytes(mint),
+        bytes(owner),
+        amount,
+        0,
+        bytes(32),
+        1,
+        0,
+        0,
+        0,
+        0,
+        bytes(32),
+    )
+
+
+class SolanaDevChain:
+    """One LiteSVM instance with an authority keypair that pays fees and owns the mints."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.svm = LiteSVM().with_blockhash_check(False)
+        self.authority = Keypair()
+        funded = self.svm.airdrop(self.authority.pubkey(), AUTHORITY_LAMPORTS)
+        if isinstance(funded, FailedTransactionMetadata):
+            raise RuntimeError(f"cannot fund the dev chain authority: {funded.err()}")
+        self.genesis_hash = self.svm.latest_blockhash()
+        self._block_times: dict[int, int] = {}
+        self._blockhashes: dict[int, Hash] = {}
+        self._signatures: dict[Signature, int] = {}
+        self._first_slot = 1
+        self.calls: collections.Counter[str] = collections.Counter()
+        self._set_slot(self._first_slot)
+
+    # -- slots ------------------------------------------------------------------------------
+
+    @property
+    def slot(self) -> int:
+        return self.svm.get_clock().slot
+
+    def _set_slot(self, slot: int) -> None:
+        now = max(int(time.time()), self._block_times.get(slot - 1, 0))
+        self.svm.warp_to_slot(slot)
+        clock = self.svm.get_clock()
+        self.svm.set_clock(
+            Clock(slot, clock.epoch_start_timestamp, clock.epoch, clock.leader_schedule_epoch, now)
+        )
+        self.svm.expire_blockhash()
+        self._block_times[slot] = now
+        self._blockhashes[slot] = self.svm.latest_blockhash()
+
+    def advance_slot(self, slots: int = 1) -> int:
+        """Move forward `slots` slots (each with a fresh blockhash); return the new slot."""
+        with self.lock:
+            for _ in range(slots):
+                self._set_slot(self.slot + 1)
+            return self.slot
+
+    # -- transactions -----------------------------------------------------------------------
+
+    def execute(self, instructions: list[Instruction], signers: list[Keypair] = ()) -> Signature:
+        """Sign with the authority (fee payer) and `signers`, run, and close the slot."""
+        with self.lock:
+            payer = self.authority
+            message = Message(list(instructions), payer.pubkey())
+            tx = Transaction([payer, *signers], message, self.svm.latest_blockhash())
+            return self._send(tx)
+
+    def _send(self, tx: Transaction | VersionedTransaction) -> Signature:
+        result = self.svm.send_transaction(tx)
+        if isinstance(result, FailedTransactionMetadata):
+            raise RpcError(
+                -32002,
+                f"Transaction simulation failed: {result.err()}",
+                _simulation(result.meta(), result.err()),
+            )
+        self._signatures[result.signature()] = self.slot
+        self._set_slot(self.slot + 1)
+        return result.signature()
+
+    # -- token helpers ----------------------------------------------------------------------
+
+    def create_mint(
+        self,
+        *,
+        decimals: int,
+        token_2022: bool = False,
+        scaled_ui_multiplier: Decimal | None = None,
+        keypair: Keypair | None = None,
+    ) -> Pubkey:
+        """Create and initialize a mint through the token program; the authority mints.
+
+        `scaled_ui_multiplier` (Token-2022 only) adds the scaled-UI-amount extension.
+        """
+        if scaled_ui_multiplier is not None and not token_2022:
+            raise ValueError("the scaled-UI-amount extension exists only on Token-2022 mints")
+        program = TOKEN_2022_PROGRAM_ID if token_2022 else TOKEN_PROGRAM_ID
+        mint = keypair or Keypair()
+        authority = self.authority.pubkey()
+        space = MINT_LEN if scaled_ui_multiplier is None else SCALED_UI_MINT_LEN
+        instructions = [
+            create_account(
+                CreateAccountParams(
+                    from_pubkey=authority,
+                    to_pubkey=mint.pubkey(),
+                    lamports=self.svm.minimum_balance_for_rent_exemption(space),
+                    space=space,
+                    owner=program,
+                )
+            )
+        ]
+        if scaled_ui_multiplier is not None:
+            data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 0]) + bytes(authority)
+            data += struct.pack("<d", float(scaled_ui_multiplier))
+            instructions.append(
+                Instruction(program, data, [AccountMeta(mint.pubkey(), False, True)])
+            )
+        instructions.append(
+            token_ix.initialize_mint2(
+                InitializeMint2Params(
+                    decimals=decimals,
+                    program_id=program,
+                    mint=mint.pubkey(),
+                    mint_authority=authority,
+                    freeze_authority=None,
+                )
+            )
+        )
+        self.execute(instructions, [mint])
+        return mint.pubkey()
+
+    def put_mint(
+        self,
+        address: Pubkey | str,
+        *,
+        decimals: int,
+        supply: int = 0,
+        token_2022: bool = False,
+        scaled_ui_multiplier: Decimal | None = None,
+    ) -> Pubkey:
+        """Write an initialized mint AT `address` (whose keypair nobody here holds).
+
+        Used to put the registry's real mint addresses on the local chain; the authority of
+        this chain is its mint authority, so mint_to and burn then run through the program.
+        """
+        if scaled_ui_multiplier is not None and not token_2022:
+            raise ValueError("the scaled-UI-amount extension exists only on Token-2022 mints")
+        key = _pubkey(address)
+        data = mint_bytes(
+            authority=self.authority.pubkey(),
+            supply=supply,
+            decimals=decimals,
+            scaled_ui_multiplier=scaled_ui_multiplier,
+        )
+        self._put(key, data, TOKEN_2022_PROGRAM_ID if token_2022 else TOKEN_PROGRAM_ID)
+        return key
+
+    def put_token_account(self, address: Pubkey | str, *, mint: Pubkey, amount: int = 0) -> Pubkey:
+        """Write an initialized token account AT `address`, owned by the authority."""
+        key = _pubkey(address)
+        owner_program = self.get_account(mint).owner
+        self._put(
+            key,
+            token_account_bytes(mint=mint, owner=self.authority.pubkey(), amount=amount),
+            owner_program,
+        )
+        return key
+
+    def _put(self, key: Pubkey, data: bytes, owner: Pubkey) -> None:
+        with self.lock:
+            lamports = self.svm.minimum_balance_for_rent_exemption(len(data))
+            self.svm.set_account(
+                key, Account(lamports=lamports, data=data, owner=owner, executable=False)
+            )
+            self._set_slot(self.slot + 1)
+
+    def create_token_account(self, *, mint: Pubkey, owner: Pubkey | None = None) -> Pubkey:
+        """Create a token account for `mint` (owned by `owner`, the authority by default)."""
+        with self.lock:
+            mint_account = self.get_account(mint)
+            program = mint_account.owner
+            account = Keypair()
+            space = ACCOUNT_LEN
+            self.execute(
+                [
+                    create_account(
+                        CreateAccountParams(
+                            from_pubkey=self.authority.pubkey(),
+                            to_pubkey=account.pubkey(),
+                            lamports=self.svm.minimum_balance_for_rent_exemption(space),
+                            space=space,
+                            owner=program,
+                        )
+                    ),
+                    token_ix.initialize_account3(
+                        InitializeAccount3Params(
+                            program_id=program,
+                            account=account.pubkey(),
+                            mint=mint,
+                            owner=owner or self.authority.pubkey(),
+                        )
+                    ),
+                ],
+                [account],
+            )
+            return account.pubkey()
+
+    def mint_to(self, *, mint: Pubkey, account: Pubkey, amount: int) -> Signature:
+        """MintTo `amount` (smallest unit) into `account`, signed by the authority."""
+        program = self.get_account(mint).owner
+        return self.execute(
+            [
+                token_ix.mint_to(
+                    MintToParams(
+                        program_id=program,
+                        mint=mint,
+                        dest=account,
+                        mint_authority=self.authority.pubkey(),
+                        amount=amount,
+                    )
+                )
+            ]
+        )
+
+    def burn(self, *, mint: Pubkey, account: Pubkey, amount: int) -> Signature:
+        """Burn `amount` from `account` (an account the authority owns)."""
+        program = self.get_account(mint).owner
+        return self.execute(
+            [
+                token_ix.burn(
+                    BurnParams(
+                        program_id=program,
+                        account=account,
+                        mint=mint,
+                        owner=self.authority.pubkey(),
+                        amount=amount,
+                    )
+                )
+            ]
+        )
+
+    def update_scaled_ui_multiplier(
+        self, *, mint: Pubkey, multiplier: Decimal, effective_at: int = 0
+    ) -> Signature:
+        """Token-2022 UpdateMultiplier: `multiplier` from unix time `effective_at` (past = now)."""
+        data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
+        data += struct.pack("<dq", float(multiplier), effective_at)
+        accounts = [
+            AccountMeta(mint, False, True),
+            AccountMeta(self.authority.pubkey(), True, False),
+        ]
+        return self.execute([Instruction(TOKEN_2022_PROGRAM_ID, data, accounts)])
+
+    def get_account(self, address: Pubkey | str) -> Account:
+        with self.lock:
+            account = self.svm.get_account(_pubkey(address))
+        if account is None:
+            raise LookupError(f"no account at {address}")
+        return account
+
+    # -- JSON-RPC ---------------------------------------------------------------------------
+
+    def call(self, method: str, params: list | None) -> Any:
+        """Answer one JSON-RPC call; raise RpcError for what a node would refuse."""
+        name = _METHODS.get(method)
+        if name is None:
+            raise RpcError(-32601, f"Method not found: {method}")
+        if params is None:
+            params = []
+        if not isinstance(params, list):
+            raise RpcError(-32602, "Invalid params: expected an array")
+        with self.lock:
+            self.calls[method] += 1
+            return getattr(self, name)(params)
+
+    def _context(self) -> dict:
+        return {"slot": self.slot, "apiVersion": VERSION["solana-core"]}
+
+    def _encode(self, account: Account | None, config: dict) -> dict | None:
+        if account is None:
+            return None
+        encoding = config.get("encoding", "base64")
+        data = bytes(account.data)
+        data_slice = config.get("dataSlice")
+        if data_slice:
+            offset, length = int(data_slice.get("offset", 0)), int(data_slice.get("length", 0))
+            data = data[offset : offset + length]
+        if encoding == "base64":
+            encoded: Any = [base64.b64encode(data).decode(), "base64"]
+        elif encoding == "base58":
+            if len(data) > 128:
+                raise RpcError(
+                    -32600, "Encoded binary (base 58) data should be less than 128 bytes"
+                )
+            encoded = [b58encode(data), "base58"]
+        else:
+            raise RpcError(
+                -32602, f"Invalid params: encoding {encoding!r} is not served by this node"
+            )
+        return {
+            "lamports": account.lamports,
+            "data": encoded,
+            "owner": str(account.owner),
+            "executable": account.executable,
+            "rentEpoch": account.rent_epoch,
+            "space": len(account.data),
+        }
+
+    def _rpc_get_account_info(self, params: list) -> dict:
+        config = _config(params, 1)
+        return {
+            "context": self._context(),
+            "value": self._encode(self.svm.get_account(_param_key(params)), config),
+        }
+
+    def _rpc_get_multiple_accounts(self, params: list) -> dict:
+        keys = params[0] if params and isinstance(params[0], list) else None
+        if keys is None:
+            raise RpcError(-32602, "Invalid params: expected an array of pubkeys")
+        if len(keys) > MAX_MULTIPLE_ACCOUNTS:
+            raise RpcError(-32602, f"Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}")
+        config = _config(params, 1)
+        accounts = [self.svm.get_account(_pubkey(key)) for key in keys]
+        return {"context": self._context(), "value": [self._encode(a, config) for a in accounts]}
+
+    def _rpc_get_balance(self, params: list) -> dict:
+        return {"context": self._context(), "value": self.svm.get_balance(_param_key(params)) or 0}
+
+    def _rpc_get_slot(self, params: list) -> int:
+        return self.slot
+
+    def _rpc_get_block_height(self, params: list) -> int:
+        return self.slot - self._first_slot
+
+    def _rpc_minimum_ledger_slot(self, params: list) -> int:
+        return self._first_slot
+
+    def _rpc_get_block_time(self, params: list) -> int:
+        if not params or not isinstance(params[0], int):
+            raise RpcError(-32602, "Invalid params: expected a slot number")
+        if params[0] not in self._block_times:
+            raise RpcError(-32004, f"Block not available for slot {params[0]}")
+        return self._block_times[params[0]]
+
+    def _rpc_get_latest_blockhash(self, params: list) -> dict:
+        return {
+            "context": self._context(),
+            "value": {
+                "blockhash": str(self.svm.latest_blockhash()),
+                "lastValidBlockHeight": self.slot - self._first_slot + 150,
+            },
+        }
+
+    def _rpc_is_blockhash_valid(self, params: list) -> dict:
+        return {"context": self._context(), "value": True}
+
+    def _rpc_get_version(self, params: list) -> dict:
+        return dict(VERSION)
+
+    def _rpc_get_genesis_hash(self, params: list) -> str:
+        return str(self.genesis_hash)
+
+    def _rpc_get_health(self, params: list) -> str:
+        return "ok"
+
+    def _rpc_get_epoch_info(self, params: list) -> dict:
+        return {
+            "absoluteSlot": self.slot,
+            "blockHeight": self.slot - self._first_slot,
+            "epoch": 0,
+            "slotIndex": self.slot,
+            "slotsInEpoch": 432_000,
+            "transactionCount": len(self._signatures),
+        }
+
+    def _rpc_get_minimum_balance_for_rent_exemption(self, params: list) -> int:
+        if not params or not isinstance(params[0], int):
+            raise RpcError(-32602, "Invalid params: expected a data length")
+        return self.svm.minimum_balance_for_rent_exemption(params[0])
+
+    def _rpc_get_token_supply(self, params: list) -> dict:
+        account = self.svm.get_account(_param_key(params))
+        if (
+            account is None
+            or account.owner not in (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID)
+            or len(account.data) < 82
+        ):
+            raise RpcError(-32602, "Invalid param: not a Token mint")
+        data = bytes(account.data)
+        (supply,) = struct.unpack_from("<Q", data, 36)
+        decimals = data[44]
+        ui = Decimal(supply).scaleb(-decimals)
+        return {
+            "context": self._context(),
+            "value": {
+                "amount": str(supply),
+                "decimals": decimals,
+                "uiAmount": float(ui),
+                "uiAmountString": format(ui.normalize(), "f"),
+            },
+        }
+
+    def _rpc_request_airdrop(self, params: list) -> str:
+        if len(params) < 2 or not isinstance(params[1], int):
+            raise RpcError(-32602, "Invalid params: expected pubkey and lamports")
+        result = self.svm.airdrop(_pubkey(params[0]), params[1])
+        if isinstance(result, FailedTransactionMetadata):
+            raise RpcError(-32603, f"Airdrop failed: {result.err()}")
+        self._signatures[result.signature()] = self.slot
+        self._set_slot(self.slot + 1)
+        return str(result.signature())
+
+    def _decode_tx(self, params: list) -> VersionedTransaction:
+        if not params or not isinstance(params[0], str):
+            raise RpcError(-32602, "Invalid params: expected an encoded transaction")
+        encoding = _config(params, 1).get("encoding", "base58")
+        try:
+            raw = (
+                base64.b64decode(params[0], validate=True)
+                if encoding == "base64"
+                else b58decode(params[0])
+            )
+            return VersionedTransaction.from_bytes(raw)
+        except (ValueError, TypeError) as exc:
+            raise RpcError(
+                -32602, f"Invalid params: failed to deserialize transaction: {exc}"
+            ) from exc
+
+    def _rpc_send_transaction(self, params: list) -> str:
+        return str(self._send(self._decode_tx(params)))
+
+    def _rpc_simulate_transaction(self, params: list) -> dict:
+        result = self.svm.simulate_transaction(self._decode_tx(params))
+        if isinstance(result, FailedTransactionMetadata):
+            value = _simulation(result.meta(), result.err())
+        else:
+            value = _simulation(result.meta(), None)
+        return {"context": self._context(), "value": value}
+
+    def _rpc_get_signature_statuses(self, params: list) -> dict:
+        if not params or not isinstance(params[0], list):
+            raise RpcError(-32602, "Invalid params: expected an array of signatures")
+        statuses = []
+        for raw in params[0]:
+            try:
+                slot = self._signatures.get(Signature.from_string(raw))
+            except ValueError as exc:
+                raise RpcError(-32602, f"Invalid param: {raw!r} is not a signature") from exc
+            statuses.append(
+                None
+                if slot is None
+                else {
+                    "slot": slot,
+                    "confirmations": None,
+                    "err": None,
+                    "status": {"Ok": None},
+                    "confirmationStatus": "finalized",
+                }
+            )
+        return {"context": self._context(), "value": statuses}
+
+
+def _simulation(meta: Any, err: Any) -> dict:
+    """RpcSimulateTransactionResult as JSON (solders serializes the TransactionError)."""
+    result = RpcSimulateTransactionResult(
+        err=err,
+        logs=list(meta.logs()),
+        accounts=None,
+        units_consumed=meta.compute_units_consumed(),
+        return_data=None,
+    )
+    return json.loads(result.to_json())
+
+
+def _param_key(params: list) -> Pubkey:
+    if not params:
+        raise RpcError(-32602, "Invalid params: expected a pubkey")
+    return _pubkey(params[0])
+
+
+def _config(params: list, index: int) -> dict:
+    if len(params) <= index or params[index] is None:
+        return {}
+    if not isinstance(params[index], dict):
+        raise RpcError(-32602, "Invalid params: expected a configuration object")
+    return params[index]
+
+
+# JSON-RPC method -> SolanaDevChain method answering it (looked up on the instance, so a
+# subclass can change how a method answers).
+_METHODS: dict[str, str] = {
+    "getAccountInfo": "_rpc_get_account_info",
+    "getMultipleAccounts": "_rpc_get_multiple_accounts",
+    "getBalance": "_rpc_get_balance",
+    "getSlot": "_rpc_get_slot",
+    "getBlockHeight": "_rpc_get_block_height",
+    "minimumLedgerSlot": "_rpc_minimum_ledger_slot",
+    "getBlockTime": "_rpc_get_block_time",
+    "getLatestBlockhash": "_rpc_get_latest_blockhash",
+    "isBlockhashValid": "_rpc_is_blockhash_valid",
+    "getVersion": "_rpc_get_version",
+    "getGenesisHash": "_rpc_get_genesis_hash",
+    "getHealth": "_rpc_get_health",
+    "getEpochInfo": "_rpc_get_epoch_info",
+    "getMinimumBalanceForRentExemption": "_rpc_get_minimum_balance_for_rent_exemption",
+    "getTokenSupply": "_rpc_get_token_supply",
+    "requestAirdrop": "_rpc_request_airdrop",
+    "sendTransaction": "_rpc_send_transaction",
+    "simulateTransaction": "_rpc_simulate_transaction",
+    "getSignatureStatuses": "_rpc_get_signature_statuses",
+}
+
+
+def _error(code: int, message: str, request_id: Any = None, data: Any = None) -> dict:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "error": error, "id": request_id}
+
+
+def answer(chain: SolanaDevChain, request: Any) -> dict:
+    """The JSON-RPC response object for one decoded request object."""
+    if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+        return _error(
+            -32600, "Invalid request", request.get("id") if isinstance(request, dict) else None
+        )
+    request_id = request.get("id")
+    try:
+        result = chain.call(request["method"], request.get("params"))
+    except RpcError as exc:
+        return _error(exc.code, exc.message, request_id, exc.data)
+    except Exception as exc:
+        logger.exception("solana dev chain: %s failed", request["method"])
+        return _error(-32603, f"Internal error: {type(exc).__name__}: {exc}", request_id)
+    return {"jsonrpc": "2.0", "result": result, "id": request_id}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes; without TCP_NODELAY every keep-alive reply
+    # waits for the client's delayed ACK (about 40 ms on Linux).
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def do_POST(self) -> None:
+        chain = self.server.chain
+        chain_requests = self.server.http_requests
+        with self.server.count_lock:
+            chain_requests[self.path] += 1
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            self._reply(
+                413,
+                {
+                    "jsonrpc": "2.0",
+                    "error": {"code": -32600, "message": "Request too large"},
+                    "id": None,
+                },
+            )
+            return
+        body = self.rfile.read(length)
+        try:
+            decoded = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            self._reply(200, _error(-32700, "Parse error"))
+            return
+        if isinstance(decoded, list):
+            if not decoded:
+                self._reply(200, _error(-32600, "Invalid request: empty batch"))
+                return
+            self._reply(200, [answer(chain, item) for item in decoded])
+        else:
+            self._reply(200, answer(chain, decoded))
+
+    def do_GET(self) -> None:
+        self._reply(405, _error(-32600, "Use POST for JSON-RPC"))
+
+    def _reply(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("solana dev chain %s: " + format, self.address_string(), *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], chain: SolanaDevChain) -> None:
+        super().__init__(address, _Handler)
+        self.chain = chain
+        self.count_lock = threading.Lock()
+        self.http_requests: collections.Counter[str] = collections.Counter()
+
+
+class SolanaRpcServer:
+    """Serve a SolanaDevChain over HTTP JSON-RPC on 127.0.0.1.
+
+    `port=0` picks a free port; `start()` serves on a daemon thread, `stop()` shuts it down
+    and closes the socket. Usable as a context manager. `serve_forever()` blocks instead.
+    """
+
+    def __init__(
+        self, chain: SolanaDevChain | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.chain = chain or SolanaDevChain()
+        self._server = _Server((host, port), self.chain)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    @property
+    def http_requests(self) -> int:
+        """HTTP requests received so far (a JSON-RPC batch is one)."""
+        return sum(self._server.http_requests.values())
+
+    def start(self) -> SolanaRpcServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="solana-devchain-rpc",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> SolanaRpcServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

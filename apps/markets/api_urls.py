@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from .api import LatestPricesView, TokenPricesView
+
+urlpatterns = [
+    path("prices/", LatestPricesView.as_view(), name="api-prices"),
+    path("tokens/<str:symbol>/prices/", TokenPricesView.as_view(), name="api-token-prices"),
+]

@@ -1,0 +1,310 @@
+"""Price sources: one interface, several implementations, each returning frozen quotes.
+
+A source never writes: services.sync_prices asks each configured source and records what
+it answered. A source that fails raises PriceSourceError and nothing it said is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Literal, Protocol, runtime_checkable
+
+import requests
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .sessions import State, market_session
+
+SubjectKind = Literal["security", "token"]
+CENT = Decimal("0.0001")
+
+
+class PriceSourceError(Exception):
+    """The source could not answer (down, timed out, or answered something unreadable)."""
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """A price as a source gave it. `key` is a security's ISIN or a token's symbol."""
+
+    kind: SubjectKind
+    key: str
+    price: Decimal
+    time: dt.datetime
+    source: str
+    max_age: dt.timedelta
+
+
+@dataclass(frozen=True)
+class SecurityRef:
+    isin: str
+    ticker: str
+    last_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class TokenRef:
+    symbol: str
+    isin: str  # the underlying's ISIN
+    multiplier: Decimal
+    last_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Universe:
+    """What to price, with the last published prices a stateful source may walk from."""
+
+    securities: tuple[SecurityRef, ...]
+    tokens: tuple[TokenRef, ...]
+    at: dt.datetime = field(default_factory=timezone.now)
+
+
+@runtime_checkable
+class PriceSource(Protocol):
+    name: str
+    max_age: dt.timedelta
+
+    def fetch(self, universe: Universe) -> list[PriceQuote]: ...
+
+
+# --- the demo simulator ---------------------------------------------------------------
+
+
+def _rng(*parts: object) -> random.Random:
+    # Deterministic per seed, subject and minute: two runs in the same minute agree.
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 (not crypto)
+
+
+def _start_price(isin: str, seed: int) -> Decimal:
+    return Decimal(_rng(seed, isin, "start").randint(2000, 60000)) / 100
+
+
+class SimulatorSource:
+    """A seeded random walk per security that moves only while the XNYS calendar trades.
+
+    Token prices wander around fair value (underlying x multiplier): within about
+    `open_spread_bps` while the market trades, `closed_spread_bps` when it is closed.
+    """
+
+    name = "simulator"
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        max_age: dt.timedelta = dt.timedelta(minutes=5),
+        step_bps: int = 8,
+        open_spread_bps: int = 15,
+        closed_spread_bps: int = 80,
+    ) -> None:
+        self.seed = seed
+        self.max_age = max_age
+        self.step_bps = step_bps
+        self.open_spread_bps = open_spread_bps
+        self.closed_spread_bps = closed_spread_bps
+
+    def fetch(self, universe: Universe) -> list[PriceQuote]:
+        at = universe.at.replace(microsecond=0)
+        session = market_session(at)
+        minute = int(at.timestamp()) // 60
+        step = {State.REGULAR: 1, State.PRE_MARKET: 0.3, State.AFTER_HOURS: 0.3}
+        quotes: list[PriceQuote] = []
+        underlying: dict[str, Decimal] = {}
+        for sec in universe.securities:
+            price = sec.last_price or _start_price(sec.isin, self.seed)
+            if session.trading:
+                move = _rng(self.seed, sec.isin, minute).gauss(0, self.step_bps)
+                move *= step[session.state]
+                price = price * (1 + Decimal(str(round(move, 4))) / 10000)
+            price = max(price, CENT).quantize(CENT)
+            underlying[sec.isin] = price
+            quotes.append(self._quote("security", sec.isin, price, at))
+        spread = self.open_spread_bps if session.trading else self.closed_spread_bps
+        for tok in universe.tokens:
+            base = underlying.get(tok.isin)
+            if base is None:
+                continue
+            fair = base * tok.multiplier
+            noise = _rng(self.seed, tok.symbol, minute).uniform(-spread, spread)
+            price = (fair * (1 + Decimal(str(round(noise, 4))) / 10000)).quantize(CENT)
+            quotes.append(self._quote("token", tok.symbol, max(price, CENT), at))
+        return quotes
+
+    def _quote(self, kind: SubjectKind, key: str, price: Decimal, at: dt.datetime) -> PriceQuote:
+        return PriceQuote(
+            kind=kind, key=key, price=price, time=at, source=self.name, max_age=self.max_age
+        )
+
+
+# --- HTTP sources (market-data vendor, venue) ----------------------------------------
+
+
+def parse_price(value: object, where: str) -> Decimal:
+    """A positive finite decimal from a JSON string or number, or PriceSourceError."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PriceSourceError(f"{where}: price {value!r} is not a number")
+    try:
+        # A JSON float is read through its text, so 189.12 stays 189.12.
+        price = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PriceSourceError(f"{where}: price {value!r} is not a number") from exc
+    if not price.is_finite() or price <= 0:
+        raise PriceSourceError(f"{where}: price {value!r} is not a positive number")
+    return price
+
+
+def parse_time(value: object, where: str) -> dt.datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or timezone.is_naive(parsed):
+        raise PriceSourceError(f"{where}: time {value!r} is not an ISO 8601 time with a zone")
+    return parsed
+
+
+class HttpQuoteSource:
+    """A JSON quotes endpoint: GET {base_url}/quotes?symbols=A,B with a bearer API key.
+
+    Answer: {"quotes": [{"symbol": "AAPL", "price": "189.12", "time": "2026-...Z"}]}.
+    The whole answer is checked before anything is returned: one bad row fails the
+    fetch, so a garbled answer never replaces a good price.
+    """
+
+    name = "vendor"
+    kind: SubjectKind = "security"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str = "",
+        timeout: float = 5.0,
+        max_age: dt.timedelta = dt.timedelta(minutes=15),
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_age = max_age
+        self.http = session or requests.Session()
+
+    def symbols(self, universe: Universe) -> Mapping[str, str]:
+        """Symbol the endpoint knows -> our key (ISIN for securities)."""
+        return {s.ticker: s.isin for s in universe.securities}
+
+    def fetch(self, universe: Universe) -> list[PriceQuote]:
+        wanted = self.symbols(universe)
+        if not wanted:
+            return []
+        headers = {"Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        url = f"{self.base_url}/quotes"
+        try:
+            response = self.http.get(
+                url,
+                params={"symbols": ",".join(sorted(wanted))},
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise PriceSourceError(f"{self.name} {url}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise PriceSourceError(f"{self.name} {url}: HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise PriceSourceError(f"{self.name} {url}: answer is not JSON") from exc
+        rows = body.get("quotes") if isinstance(body, dict) else None
+        if not isinstance(rows, list):
+            raise PriceSourceError(f"{self.name} {url}: no 'quotes' list in the answer")
+        return list(self._parse(rows, wanted, universe.at))
+
+    def _parse(
+        self, rows: list[object], wanted: Mapping[str, str], at: dt.datetime
+    ) -> Iterable[PriceQuote]:
+        quotes = []
+        for i, row in enumerate(rows):
+            where = f"{self.name} quotes[{i}]"
+            if not isinstance(row, dict):
+                raise PriceSourceError(f"{where}: not an object")
+            symbol = row.get("symbol")
+            if symbol not in wanted:
+                continue  # something we did not ask for
+            time = parse_time(row.get("time"), f"{where} ({symbol})")
+            if time > at + dt.timedelta(minutes=1):
+                raise PriceSourceError(f"{where} ({symbol}): time {time} is in the future")
+            quotes.append(
+                PriceQuote(
+                    kind=self.kind,
+                    key=wanted[symbol],
+                    price=parse_price(row.get("price"), f"{where} ({symbol})"),
+                    time=time,
+                    source=self.name,
+                    max_age=self.max_age,
+                )
+            )
+        return quotes
+
+
+class VendorSource(HttpQuoteSource):
+    """The market-data vendor: prices of the underlying shares by ticker."""
+
+    name = "vendor"
+    kind = "security"
+
+
+class VenueSource(HttpQuoteSource):
+    """A trading venue's ticker endpoint, same shape: prices of the tokens by symbol."""
+
+    name = "venue"
+    kind = "token"
+
+    def symbols(self, universe: Universe) -> Mapping[str, str]:
+        return {t.symbol: t.symbol for t in universe.tokens}
+
+
+# --- on-chain oracle rounds ------------------------------------------------------------
+
+
+class OracleSource:
+    """The latest round of every oracle feed, as a price of the feed's token.
+
+    Rounds are written by the chain sync; this source only reads them. A feed's allowed
+    age is its heartbeat.
+    """
+
+    name = "oracle"
+    max_age = dt.timedelta(days=1)
+
+    def fetch(self, universe: Universe) -> list[PriceQuote]:
+        from apps.chains.models import OracleFeed, OracleRound
+
+        symbols = {t.symbol for t in universe.tokens}
+        newest = OracleRound.objects.filter(feed=OuterRef("pk")).order_by(
+            "-updated_at", "-round_id"
+        )
+        feeds = OracleFeed.objects.filter(token__symbol__in=symbols).annotate(
+            latest_id=Subquery(newest.values("pk")[:1])
+        )
+        latest = OracleRound.objects.filter(pk__in=feeds.values("latest_id")).select_related(
+            "feed__token"
+        )
+        quotes: dict[int, PriceQuote] = {}
+        for rnd in latest:
+            if rnd.feed_id in quotes or rnd.answer is None or rnd.answer <= 0:
+                continue
+            quotes[rnd.feed_id] = PriceQuote(
+                kind="token",
+                key=rnd.feed.token.symbol,
+                price=rnd.answer,
+                time=rnd.updated_at,
+                source=self.name,
+                max_age=dt.timedelta(seconds=rnd.feed.heartbeat_seconds),
+            )
+        return list(quotes.values())

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("reserves/", api.ReservesListView.as_view(), name="api-reserves"),
+    path(
+        "tokens/<str:symbol>/reserves/",
+        api.TokenReservesView.as_view(),
+        name="api-token-reserves",
+    ),
+    path(
+        "tokens/<str:symbol>/reserves/history/",
+        api.TokenReservesHistoryView.as_view(),
+        name="api-token-reserves-history",
+    ),
+]

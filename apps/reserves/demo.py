@@ -1,0 +1,149 @@
+"""The demo world's custodians: one semt.002 statement per custodian account per simulated day.
+
+The statements match the demo supply read from the chains (the latest SupplyObservation of
+every deployment), rounded up to whole shares and split across the custodians, except one
+token deliberately held a little short so the under-backed status and its alert show.
+
+The demo-world runner calls, once per simulated day (after a supply sync):
+
+    from apps.reserves.demo import write_demo_statements
+    write_demo_statements(day=datetime.date(2026, 11, 27))     # -> list of written paths
+
+or queues `apps.reserves.tasks.write_demo_custody_statements.delay(day="2026-11-27")`.
+Files go to CUSTODY_INBOX_DIR/<custodian slug>/ (written as .part, then renamed), where the
+inbox poller (apps.custody.tasks.poll_custody_inbox) imports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from lxml import etree
+
+from apps.catalog.models import Token
+
+from .services import AccountRef, load_inputs
+
+NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
+DEFAULT_UNDER_BACKED = "TSLAx"
+DEFAULT_SHORTFALL = Decimal("0.005")  # 0.5 % short: visible, and beyond the default tolerance
+FIRST_CUSTODIAN_SHARE = Decimal("0.6")  # with two custodians: 60 % / 40 %
+
+
+def demo_holdings(
+    *,
+    under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
+    shortfall: Decimal = DEFAULT_SHORTFALL,
+) -> dict[AccountRef, dict[str, Decimal]]:
+    """{account: {ISIN: whole shares}} matching the latest supply, split across custodians."""
+    tokens = list(Token.objects.select_related("issuer", "security").order_by("symbol"))
+    inputs = load_inputs(tokens)
+    # None: every token fully backed. A symbol not in the catalogue: the first token with supply.
+    short = under_backed_symbol
+    pick_first = bool(short) and short not in {t.symbol for t in tokens}
+    result: dict[AccountRef, dict[str, Decimal]] = {}
+    for token in tokens:
+        deployments = inputs.deployments.get(token.pk, [])
+        observations = [inputs.observations.get(d.pk) for d in deployments]
+        if not deployments or None in observations:
+            continue
+        if pick_first:
+            short, pick_first = token.symbol, False
+        supply = sum((o.circulating for o in observations if o), Decimal(0))
+        required = supply * token.multiplier
+        if token.symbol == short:
+            total = (required * (1 - shortfall)).to_integral_value(ROUND_FLOOR)
+        else:
+            total = required.to_integral_value(ROUND_CEILING)
+        # One account per custodian for this issuer, custodians in name order.
+        accounts: dict[int, AccountRef] = {}
+        for a in inputs.accounts.get(token.issuer_id, []):
+            accounts.setdefault(a.custodian_id, a)
+        chosen = list(accounts.values())
+        if not chosen:
+            continue
+        shares = [Decimal(0)] * len(chosen)
+        if len(chosen) == 1:
+            shares[0] = total
+        else:
+            first = (total * FIRST_CUSTODIAN_SHARE).to_integral_value(ROUND_FLOOR)
+            shares[0] = first
+            rest = total - first
+            each = (rest / (len(chosen) - 1)).to_integral_value(ROUND_FLOOR)
+            for i in range(1, len(chosen)):
+                shares[i] = each
+            shares[-1] = rest - each * (len(chosen) - 2)
+        for account, quantity in zip(chosen, shares, strict=True):
+            result.setdefault(account, {})[token.security.isin] = quantity
+    return result
+
+
+def semt002_document(
+    *, statement_id: str, day: dt.date, account_id: str, holdings: dict[str, Decimal]
+) -> bytes:
+    """A one-page semt.002.001.11 Securities Balance Custody Report."""
+
+    def el(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+        child = etree.SubElement(parent, f"{{{NAMESPACE}}}{name}")
+        if text is not None:
+            child.text = text
+        return child
+
+    document = etree.Element(f"{{{NAMESPACE}}}Document", nsmap={None: NAMESPACE})
+    report = el(document, "SctiesBalCtdyRpt")
+    pagination = el(report, "Pgntn")
+    el(pagination, "PgNb", "1")
+    el(pagination, "LastPgInd", "true")
+    general = el(report, "StmtGnlDtls")
+    el(general, "StmtId", statement_id)
+    el(el(general, "StmtDtTm"), "Dt", day.isoformat())
+    el(el(general, "Frqcy"), "Cd", "DAIL")
+    el(el(general, "UpdTp"), "Cd", "COMP")
+    el(el(general, "StmtBsis"), "Cd", "SETT")
+    el(general, "ActvtyInd", "true")
+    el(general, "AudtdInd", "false")
+    el(general, "SubAcctInd", "false")
+    el(el(report, "SfkpgAcct"), "Id", account_id)
+    for isin, quantity in sorted(holdings.items()):
+        balance = el(report, "BalForAcct")
+        el(el(balance, "FinInstrmId"), "ISIN", isin)
+        aggregate = el(balance, "AggtBal")
+        el(el(el(el(aggregate, "Qty"), "Qty"), "Qty"), "Unit", format(quantity, "f"))
+        el(aggregate, "ShrtLngInd", "LONG")
+    return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def write_demo_statements(
+    *,
+    day: dt.date | None = None,
+    inbox: Path | None = None,
+    under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
+    shortfall: Decimal = DEFAULT_SHORTFALL,
+) -> list[Path]:
+    """Write today's (or `day`'s) statement of every custodian account into the inbox."""
+    day = day or timezone.now().date()
+    inbox = Path(inbox or settings.CUSTODY_INBOX_DIR)
+    written = []
+    holdings = demo_holdings(under_backed_symbol=under_backed_symbol, shortfall=shortfall)
+    for account, positions in holdings.items():
+        statement_id = f"DEMO-{account.account_id}-{day:%Y%m%d}"
+        folder = inbox / account.custodian.slug
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{statement_id}.xml"
+        partial = folder / f"{statement_id}.xml.part"
+        partial.write_bytes(
+            semt002_document(
+                statement_id=statement_id,
+                day=day,
+                account_id=account.account_id,
+                holdings=positions,
+            )
+        )
+        os.replace(partial, target)  # the poller never sees a half-written file
+        written.append(target)
+    return written

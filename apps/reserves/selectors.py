@@ -1,0 +1,239 @@
+"""Reads for the transparency pages, the catalogue cells and the API: fixed query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.catalog.models import Token
+
+from .models import Alert, Attestation, ReserveSnapshot
+from .services import _s
+
+CHART_POINTS = 400  # ratio-history points sent to the browser; a year of hourly rows is ~8,800
+LATEST_ATTESTATIONS = 5
+
+
+def latest_prices(security_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{security id: latest price per share}, when the markets app provides one.
+
+    The markets app is optional here: without it (or without a price) the pages say
+    "no price" instead of a value.
+    """
+    try:
+        from apps.markets.selectors import latest_security_prices  # type: ignore[import-not-found]
+    except ImportError:
+        return {}
+    try:
+        return dict(latest_security_prices(security_ids=list(security_ids)))
+    except Exception:  # a price feature failing must never take the proof of reserves down
+        return {}
+
+
+def attach_backing(tokens: Iterable[Token]) -> list[Token]:
+    """Give each token `.backing` (latest snapshot or None) and `.open_alerts`: 2 queries."""
+    tokens = list(tokens)
+    ids = [t.pk for t in tokens]
+    snapshots = (
+        {s.token_id: s for s in ReserveSnapshot.objects.latest_for(ids).defer("provenance")}
+        if ids
+        else {}
+    )
+    alerts: dict[int, list[Alert]] = {}
+    if ids:
+        for a in Alert.objects.filter(token_id__in=ids, resolved_at__isnull=True):
+            alerts.setdefault(a.token_id, []).append(a)
+    for t in tokens:
+        t.backing = snapshots.get(t.pk)
+        t.open_alerts = alerts.get(t.pk, [])
+    return tokens
+
+
+def attestations_for(token: Token) -> list[Attestation]:
+    return list(
+        Attestation.objects.filter(
+            Q(token=token) | Q(issuer_id=token.issuer_id, token__isnull=True)
+        ).select_related("issuer", "token")
+    )
+
+
+@dataclass(slots=True)
+class Row:
+    """One token's line on /transparency/, formatted once here rather than in the template."""
+
+    symbol: str
+    status: str
+    status_label: str
+    ratio: str
+    required: str
+    held: str
+    value: str
+    age: str
+    as_of: str
+
+
+@dataclass
+class Overview:
+    """Everything /transparency/ shows."""
+
+    rows: list[Row]
+    shares_required: Decimal
+    shares_held: Decimal
+    value_held: Decimal | None
+    priced: int
+    custodians: list[dict[str, Any]]
+    alerts: list[Alert]
+    attestations: list[Attestation]
+    status_counts: dict[str, int] = field(default_factory=dict)
+
+
+def short_age(delta: dt.timedelta | None) -> str:
+    """A compact age: 45 s, 12 min, 5 h, 3 d."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{max(seconds, 0)} s"
+
+
+def _plain(value: Decimal | None) -> str:
+    return "—" if value is None else (_s(value) or "—")
+
+
+def _pct(ratio: Decimal | None) -> str:
+    return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))} %"
+
+
+def overview(*, now: dt.datetime | None = None) -> Overview:
+    """The whole transparency page in 4 queries whatever the number of tokens.
+
+    Rows come from values_list and are formatted here: 1,000 model instances and 10,000
+    template lookups would cost more than everything else on the page.
+    """
+    now = now or timezone.now()
+    tokens = list(Token.objects.order_by("symbol").values_list("pk", "symbol", "security_id"))
+    snapshots = {
+        row[0]: row
+        for row in ReserveSnapshot.objects.latest_for().values_list(
+            "token_id", "status", "ratio", "shares_required", "shares_held", "as_of", "provenance"
+        )
+    }
+    prices = latest_prices({security_id for _, _, security_id in tokens})
+    labels = dict(ReserveSnapshot.Status.choices)
+    required = held = value = Decimal(0)
+    priced = 0
+    custodians: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    rows = []
+    for pk, symbol, security_id in tokens:
+        snap = snapshots.get(pk)
+        if snap is None:
+            counts["none"] = counts.get("none", 0) + 1
+            rows.append(Row(symbol, "", "", "", "", "", "", "", ""))
+            continue
+        _, status, ratio, req, hld, as_of, provenance = snap
+        counts[status] = counts.get(status, 0) + 1
+        required += req or 0
+        held += hld or 0
+        price = prices.get(security_id)
+        token_value = None
+        if price is not None and hld is not None:
+            token_value = hld * price
+            value += token_value
+            priced += 1
+        rows.append(
+            Row(
+                symbol=symbol,
+                status=status,
+                status_label=labels.get(status, status),
+                ratio=_pct(ratio),
+                required=_plain(req),
+                held=_plain(hld),
+                value=f"{token_value.quantize(Decimal('0.01')):,}"
+                if token_value is not None
+                else "",
+                age=short_age(now - as_of) if as_of else "—",
+                as_of=f"{as_of:%Y-%m-%d %H:%M} UTC" if as_of else "",
+            )
+        )
+        for c in provenance.get("holdings_by_custodian", []):
+            entry = custodians.setdefault(
+                c["custodian"],
+                {
+                    "slug": c["custodian"],
+                    "name": c["name"],
+                    "shares": Decimal(0),
+                    "tokens": 0,
+                    "latest": "",
+                },
+            )
+            entry["shares"] += Decimal(c["quantity"])
+            entry["tokens"] += 1
+            for st in c["statements"]:
+                entry["latest"] = max(entry["latest"], st["statement_date"] or "")
+    for entry in custodians.values():
+        entry["latest"] = dt.datetime.fromisoformat(entry["latest"]) if entry["latest"] else None
+    alerts = list(
+        Alert.objects.filter(resolved_at__isnull=True)
+        .select_related("token")
+        .order_by("-raised_at")
+    )
+    attestations = list(Attestation.objects.select_related("issuer", "token")[:LATEST_ATTESTATIONS])
+    return Overview(
+        rows=rows,
+        shares_required=required,
+        shares_held=held,
+        value_held=value if priced else None,
+        priced=priced,
+        custodians=sorted(custodians.values(), key=lambda c: c["name"]),
+        alerts=alerts,
+        attestations=attestations,
+        status_counts=counts,
+    )
+
+
+def history(
+    token: Token, *, since: dt.datetime | None = None
+) -> list[tuple[dt.datetime, Decimal | None, str, Decimal | None, Decimal | None, Decimal]]:
+    """(computed_at, ratio, status, shares_required, shares_held, multiplier), oldest first."""
+    qs = ReserveSnapshot.objects.filter(token=token)
+    if since is not None:
+        qs = qs.filter(computed_at__gte=since)
+    return list(
+        qs.order_by("computed_at", "pk").values_list(
+            "computed_at", "ratio", "status", "shares_required", "shares_held", "multiplier"
+        )
+    )
+
+
+def downsample(points: Sequence[tuple], *, limit: int = CHART_POINTS) -> list[tuple]:
+    """At most `limit` points: the lowest ratio of each time bucket, so a dip never vanishes.
+
+    Points are (time, ratio, ...) tuples oldest first; the newest point is always kept.
+    """
+    if len(points) <= limit:
+        return list(points)
+    size = math.ceil(len(points) / (limit - 1))
+    out = []
+    for start in range(0, len(points) - 1, size):
+        bucket = points[start : start + size]
+        out.append(min(bucket, key=lambda p: (p[1] is not None, p[1] or 0)))
+    out.append(points[-1])
+    return out
+
+
+def data_age(
+    snapshot: ReserveSnapshot | None, *, now: dt.datetime | None = None
+) -> dt.timedelta | None:
+    if snapshot is None or snapshot.as_of is None:
+        return None
+    return (now or timezone.now()) - snapshot.as_of

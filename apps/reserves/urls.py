@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("transparency/", views.transparency, name="transparency"),
+    path("transparency/<str:symbol>/", views.transparency_token, name="transparency-token"),
+    path(
+        "transparency/<str:symbol>/history.csv", views.history_csv, name="transparency-history-csv"
+    ),
+    path(
+        "transparency/<str:symbol>/history.json",
+        views.history_json,
+        name="transparency-history-json",
+    ),
+]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.catalog.models import Token
+from apps.reserves.models import ReserveSnapshot
+from apps.reserves.services import compute_snapshots
+from tests.reserves.helpers import make_backed_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+def _compute_queries() -> tuple[int, int]:
+    """(queries other than INSERT, INSERT statements) of one computation of every token."""
+    tokens = Token.objects.select_related("issuer", "security")
+    with CaptureQueriesContext(connection) as ctx:
+        compute_snapshots(tokens=tokens)
+    inserts = sum(q["sql"].startswith("INSERT") for q in ctx.captured_queries)
+    return len(ctx.captured_queries) - inserts, inserts
+
+
+def _page_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+URLS = [
+    "/transparency/",
+    "/transparency/B0x/",
+    "/api/v1/reserves/",
+    "/api/v1/tokens/B0x/reserves/",
+    "/api/v1/tokens/B0x/reserves/history/",
+    "/tokens/",
+    "/transparency/B0x/history.csv",
+]
+
+
+def test_compute_and_pages_run_a_fixed_number_of_queries(client):
+    make_backed_catalog(8)
+    small_compute, small_inserts = _compute_queries()
+    assert small_inserts == 1
+    small_pages = {url: _page_queries(client, url) for url in URLS}
+    make_backed_catalog(120, start=8)
+    # Every token changed: reads stay fixed; new rows go in batched INSERTs (SQLite caps a
+    # statement at 999 parameters, about 80 snapshots; PostgreSQL takes 500 per statement).
+    reads, inserts = _compute_queries()
+    assert reads == small_compute and inserts <= 2
+    # The first 8 changed too: a second account (holding none of them) now counts.
+    assert ReserveSnapshot.objects.count() == 136
+    assert {url: _page_queries(client, url) for url in URLS} == small_pages
+    # Nothing changed: one UPDATE of checked_at instead of new rows.
+    assert _compute_queries() == (small_compute + 1, 0)
+    assert ReserveSnapshot.objects.count() == 136
+    html = client.get("/transparency/").content.decode()
+    assert html.count('class="status status-backed"') == 128
