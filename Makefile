@@ -38,8 +38,10 @@ migrate: install
 registry: migrate
 	$(BIN)/python manage.py load_registry data/registry.json
 
+# The demo world: local EVM chains (anvil) and Solana chain, Celery worker with beat,
+# the simulator and runserver; Ctrl-C stops every process it started.
 run: registry
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py demo_world --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (root, as on CI); skipped when already there.
 browser-deps:

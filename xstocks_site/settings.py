@@ -250,6 +250,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Chain sync (apps.chains): how often every chain's supply and oracle feeds are read.
+SUPPLY_SYNC_SECONDS = envint("SUPPLY_SYNC_SECONDS", "60")
+ORACLE_SYNC_SECONDS = envint("ORACLE_SYNC_SECONDS", "300")
+CHAIN_RPC_TIMEOUT_SECONDS = envint("CHAIN_RPC_TIMEOUT_SECONDS", "10")  # per HTTP round trip
+CELERY_BEAT_SCHEDULE["chains-sync-supply"] = {
+    "task": "chains.sync_supply_all",
+    "schedule": float(SUPPLY_SYNC_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["chains-sync-oracles"] = {
+    "task": "chains.sync_oracles_all",
+    "schedule": float(ORACLE_SYNC_SECONDS),
+}
 
 # --- Custody statements and reserves (apps.custody, apps.reserves) ---
 # Custodians drop statements here; a beat task imports them into processed/ or rejected/.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("apps.catalog.urls")),
+    path("", include("apps.chains.urls")),
     path("", include("apps.reserves.urls")),
     path("", include("apps.custody.urls")),
     path("api/v1/", include("apps.reserves.api_urls")),

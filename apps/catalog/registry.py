@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from apps.chains.models import OracleFeed
 from apps.core import identifiers
 from apps.custody.models import Custodian, CustodyAccount
 
@@ -454,6 +455,32 @@ class _Plan:
                     "escrow_addresses": escrows or [],
                 }
             )
+        oracles = []
+        for opath, o in c.items(obj, "oracles", path):
+            ochain = c.text(o, "chain", opath, max_len=32).lower()
+            okind = chain_kinds.get(ochain)
+            if ochain and okind is None:
+                c.error(f"{opath}.chain", f"unknown chain {ochain!r}")
+            elif okind and okind != Chain.Kind.EVM:
+                c.error(f"{opath}.chain", f"oracle feeds are read on EVM chains, not {okind}")
+            oaddress = ""
+            if okind == Chain.Kind.EVM:
+                oaddress = c.check(
+                    lambda v: identifiers.check_address("evm", v), o, "address", opath
+                )
+                if oaddress:
+                    c.unique(seen, ("oracle", ochain, oaddress), f"{opath}.address", "oracle")
+            heartbeat = c.integer(o, "heartbeat", opath, required=False, low=1, high=10**8)
+            deviation = c.decimal(o, "deviation_bps", opath, required=False)
+            oracles.append(
+                {
+                    "chain": ochain,
+                    "address": oaddress,
+                    "heartbeat_seconds": heartbeat or 86400,
+                    "deviation_bps": deviation if deviation is not None else Decimal(50),
+                    "description": c.text(o, "description", opath, required=False, max_len=100),
+                }
+            )
         venues = []
         for vpath, v in c.items(obj, "venues", path):
             vchain = c.text(v, "chain", vpath, required=False, max_len=32).lower()
@@ -489,6 +516,7 @@ class _Plan:
             "launch_date": c.date(obj, "launch_date", path),
             "underlying": underlying,
             "deployments": deployments,
+            "oracles": oracles,
             "venues": venues,
             "documents": cls._documents(c, obj, path),
             "corporate_actions": actions,
@@ -543,6 +571,16 @@ class _Plan:
                     Deployment,
                     {"token": token, "chain": chains[d["chain"]]},
                     {k: v for k, v in d.items() if k != "chain"},
+                )
+            for o in spec["oracles"]:
+                _upsert(
+                    result,
+                    OracleFeed,
+                    {"chain": chains[o["chain"]], "address": o["address"]},
+                    {
+                        **{k: v for k, v in o.items() if k not in ("chain", "address")},
+                        "token": token,
+                    },
                 )
             for v in spec["venues"]:
                 _upsert(

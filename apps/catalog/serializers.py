@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.chains.serializers import SupplySerializer
+
 from .models import Chain, CorporateAction, Deployment, Document, Issuer, Security, Token, Venue
 
 
@@ -39,6 +41,18 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "escrow_addresses",
             "explorer_url",
         ]
+
+
+class DeploymentDetailSerializer(DeploymentSerializer):
+    supply = serializers.SerializerMethodField()
+
+    class Meta(DeploymentSerializer.Meta):
+        fields = [*DeploymentSerializer.Meta.fields, "supply"]
+
+    def get_supply(self, deployment: Deployment) -> dict | None:
+        """The latest supply reading (prefetched by Token.objects.for_detail()), or null."""
+        latest = getattr(deployment, "latest_supply", None)
+        return SupplySerializer(latest[0]).data if latest else None
 
 
 class VenueSerializer(serializers.ModelSerializer):
@@ -93,6 +107,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class TokenDetailSerializer(TokenSerializer):
+    deployments = DeploymentDetailSerializer(many=True, read_only=True)
     venues = VenueSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
     corporate_actions = CorporateActionSerializer(many=True, read_only=True)

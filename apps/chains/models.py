@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from apps.catalog.models import Chain, Deployment, Token
 from apps.core.fields import ExactDecimalField
 
 UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
+
+
+class SyncRunQuerySet(QuerySet["SyncRun"]):
+    def latest_per_job_and_chain(self) -> SyncRunQuerySet:
+        """The most recent run of every (job, chain) pair, in one query."""
+        newest = SyncRun.objects.filter(job=OuterRef("job"), chain=OuterRef("chain")).order_by(
+            "-started_at", "-pk"
+        )
+        return (
+            self.filter(pk=Subquery(newest.values("pk")[:1]))
+            .select_related("chain")
+            .order_by("chain__name", "job")
+        )
 
 
 class SyncRun(models.Model):
@@ -31,6 +47,8 @@ class SyncRun(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 
+    objects = SyncRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["job", "chain", "-started_at"], name="syncrun_latest")]
@@ -38,6 +56,29 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         where = f" on {self.chain.slug}" if self.chain_id else ""
         return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
+
+    @property
+    def items_read(self) -> int:
+        """Deployments or feeds the run asked about."""
+        return int(self.counts.get("deployments", self.counts.get("feeds", 0)))
+
+    @property
+    def created_count(self) -> int:
+        return int(self.counts.get("created", 0))
+
+    @property
+    def block(self) -> int | None:
+        return self.counts.get("block")
+
+
+class SupplyObservationQuerySet(QuerySet["SupplyObservation"]):
+    def latest_per_deployment(self) -> SupplyObservationQuerySet:
+        """Each deployment's latest observation (the most recently observed, then the
+        highest block): one correlated subquery, usable in a Prefetch."""
+        newest = SupplyObservation.objects.filter(deployment=OuterRef("deployment")).order_by(
+            "-observed_at", "-block_number"
+        )
+        return self.filter(pk=Subquery(newest.values("pk")[:1]))
 
 
 class SupplyObservation(models.Model):
@@ -64,6 +105,8 @@ class SupplyObservation(models.Model):
     sync_run = models.ForeignKey(
         SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
     )
+
+    objects = SupplyObservationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-block_number"]
@@ -96,6 +139,17 @@ class SupplyObservation(models.Model):
     def circulating(self) -> Decimal:
         """Supply outside bridge escrows, in whole tokens."""
         return (self.raw_supply - self.escrow_balance) / self.scale
+
+    def age(self, now: dt.datetime | None = None) -> dt.timedelta:
+        return (now or timezone.now()) - self.observed_at
+
+    def is_stale(self, now: dt.datetime | None = None) -> bool:
+        """Older than the chain's allowed age (uses deployment.chain: select or prefetch it)."""
+        return self.age(now) > dt.timedelta(seconds=self.deployment.chain.max_age_seconds)
+
+    @property
+    def stale(self) -> bool:
+        return self.is_stale()
 
 
 class OracleFeed(models.Model):

@@ -1,0 +1,401 @@
+"""EVM chain client (web3.py): ERC-20 supplies and AggregatorV3 oracle rounds.
+
+The only module of the site that imports web3. Every read of one chain is pinned to
+one block (latest minus the chain's confirmations, or a block asked for), and all
+calls at that block travel in JSON-RPC batches (`w3.batch_requests()`), so reading N
+deployments costs a constant number of HTTP round trips:
+
+1. `eth_chainId` + `eth_blockNumber` (the chain is refused when its id is not the
+   registry's);
+2. `eth_getBlockByNumber` + every `eth_call` at the pinned block, in batches of
+   `CALLS_PER_BATCH`.
+
+A failure on the way only costs extra round trips to say precisely what went wrong.
+Every fault becomes a ChainReadError naming the chain, the node and the cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_abi.exceptions import DecodingError
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from web3 import HTTPProvider, Web3
+from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
+from web3.method import Method, default_root_munger
+from web3.types import RPCEndpoint
+
+from .readings import (
+    BlockRef,
+    ChainReadError,
+    OracleReading,
+    OracleSnapshot,
+    SupplyReading,
+    SupplySnapshot,
+    SupplyTarget,
+)
+
+DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip
+# eth_calls per JSON-RPC batch: about 100 kB of request; public nodes accept 1,000.
+CALLS_PER_BATCH = 1000
+
+TOTAL_SUPPLY = function_signature_to_4byte_selector("totalSupply()")
+DECIMALS = function_signature_to_4byte_selector("decimals()")
+BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
+LATEST_ROUND_DATA = function_signature_to_4byte_selector("latestRoundData()")
+
+T = TypeVar("T")
+
+
+class _CountingProvider(HTTPProvider):
+    """An HTTPProvider that counts its HTTP round trips (one per POST, batch or single)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.round_trips = 0
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        self.round_trips += 1
+        return super().make_request(method, params)
+
+    def make_batch_request(self, requests_: Any) -> Any:
+        self.round_trips += 1
+        return super().make_batch_request(requests_)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One eth_call: what it is for (said in errors), where, and its calldata."""
+
+    label: str
+    to: str
+    data: bytes
+
+    @property
+    def wire(self) -> dict[str, str]:
+        return {"to": self.to, "data": "0x" + self.data.hex()}
+
+
+class _Node:
+    """One chain's node, with the context every error message needs."""
+
+    def __init__(self, *, rpc_url: str, chain_name: str, timeout: float) -> None:
+        self.rpc_url = rpc_url
+        self.chain_name = chain_name
+        # No retries inside web3: the caller's task retries with backoff, and a
+        # failed read must fail fast with its real cause.
+        self.provider = _CountingProvider(
+            rpc_url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+        )
+        # No middleware: its validation asks eth_chainId before every eth_call (2 extra round
+        # trips per single call) and its formatting costs more than the reads themselves.
+        self.w3 = Web3(self.provider, middleware=[])
+        # eth_call with params already in wire form (hex strings): skips web3's generic
+        # transaction-dict formatting, the main CPU cost of a batch of a thousand calls.
+        # Results still go through web3's eth_call result formatters and error checks.
+        self._wire_call = Method(
+            RPCEndpoint("eth_call"),
+            mungers=[default_root_munger],
+            request_formatters=lambda _method: _identity,
+        )
+
+    def error(self, cause: str, *, transient: bool = False) -> ChainReadError:
+        return ChainReadError(f"{self.chain_name} ({self.rpc_url}): {cause}", transient=transient)
+
+    @contextmanager
+    def faults(self, doing: str) -> Iterator[None]:
+        """Turn whatever the transport or the node raises into a ChainReadError."""
+        try:
+            yield
+        except ChainReadError:
+            raise
+        except requests.exceptions.Timeout as exc:
+            raise self.error(f"timed out while {doing}", transient=True) from exc
+        except TimeExhausted as exc:
+            raise self.error(f"timed out while {doing}", transient=True) from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise self.error(
+                f"connection failed while {doing}: {_root_cause(exc)}", transient=True
+            ) from exc
+        except requests.exceptions.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            raise self.error(f"HTTP {status} while {doing}", transient=status >= 500) from exc
+        except ContractLogicError as exc:
+            raise self.error(f"call reverted while {doing} ({_revert_reason(exc)})") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise self.error(f"garbled reply (not JSON) while {doing}") from exc
+        except Web3RPCError as exc:
+            raise self.error(f"node error while {doing}: {exc}") from exc
+        except (Web3Exception, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise self.error(f"garbled reply while {doing}: {type(exc).__name__}: {exc}") from exc
+        except requests.exceptions.RequestException as exc:
+            raise self.error(f"request failed while {doing}: {exc}") from exc
+
+    def batch(self, doing: str, add: Callable[[Any], None]) -> list[Any]:
+        with self.faults(doing), self.w3.batch_requests() as batch:
+            add(batch)
+            responses = batch.execute()
+        if not isinstance(responses, list):
+            raise self.error(f"garbled reply while {doing}: not a batch response")
+        return responses
+
+    def pin_block(
+        self, *, expected_chain_id: int, confirmations: int, block: int | None
+    ) -> tuple[int, int]:
+        """Check the chain id and choose the block: one round trip. Returns (chain id, block)."""
+
+        def add(batch: Any) -> None:
+            batch.add(self.w3.eth.chain_id)
+            batch.add(self.w3.eth.get_block_number())
+
+        responses = self.batch("asking the chain id and the latest block", add)
+        try:
+            chain_id, latest = int(responses[0]), int(responses[1])
+        except (IndexError, TypeError, ValueError) as exc:
+            raise self.error("garbled reply to eth_chainId/eth_blockNumber") from exc
+        if chain_id != expected_chain_id:
+            raise self.error(
+                f"node is on chain id {chain_id}, the registry expects {expected_chain_id}; "
+                "refusing to read it"
+            )
+        if block is None:
+            pinned = latest - confirmations
+            if pinned < 0:
+                raise self.error(
+                    f"only {latest + 1} blocks, fewer than the {confirmations} confirmations "
+                    "required",
+                    transient=True,
+                )
+            return chain_id, pinned
+        if not 0 <= block <= latest:
+            raise self.error(f"block {block} is not in the chain (latest is {latest})")
+        return chain_id, block
+
+    def read_at(self, number: int, calls: Sequence[_Call]) -> tuple[BlockRef, list[bytes]]:
+        """The block header and every call's return data at one block."""
+        results: list[bytes] = []
+        header: Any = None
+        for start in range(0, max(len(calls), 1), CALLS_PER_BATCH):
+            chunk = calls[start : start + CALLS_PER_BATCH]
+            first = start == 0
+
+            def add(batch: Any, chunk: Sequence[_Call] = chunk, first: bool = first) -> None:
+                if first:
+                    batch.add(self.w3.eth.get_block(number))
+                block_hex = hex(number)
+                # Bound while batching, so it queues the request instead of sending it.
+                wire_call = self._wire_call.__get__(self.w3.eth)
+                for call in chunk:
+                    batch.add(wire_call(call.wire, block_hex))
+
+            try:
+                responses = self.batch(f"reading {len(chunk)} calls at block {number}", add)
+            except ChainReadError as exc:
+                if exc.transient or not isinstance(exc.__cause__, ContractLogicError):
+                    raise
+                raise self._which_reverted(number, chunk, exc) from exc.__cause__
+            if first:
+                header, responses = responses[0], responses[1:]
+            if len(responses) != len(chunk):
+                raise self.error(f"garbled reply: {len(responses)} answers to {len(chunk)} calls")
+            results.extend(bytes(r) for r in responses)
+        try:
+            ref = BlockRef(
+                number=int(header["number"]),
+                hash=Web3.to_hex(header["hash"]),
+                time=dt.datetime.fromtimestamp(int(header["timestamp"]), tz=dt.UTC),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self.error(f"garbled block header for block {number}") from exc
+        if ref.number != number:
+            raise self.error(f"asked for block {number}, the node answered block {ref.number}")
+        self._check_empty(number, calls, results)
+        return ref, results
+
+    def _check_empty(self, number: int, calls: Sequence[_Call], results: list[bytes]) -> None:
+        """An empty reply means no contract, or one without the function: say which."""
+        empty = [c for c, r in zip(calls, results, strict=True) if not r]
+        if not empty:
+            return
+        addresses = list(dict.fromkeys(c.to for c in empty))
+
+        def add(batch: Any) -> None:
+            for address in addresses:
+                batch.add(self.w3.eth.get_code(address, number))
+
+        codes = self.batch(f"checking code of {len(addresses)} addresses", add)
+        for address, code in zip(addresses, codes, strict=False):
+            if not code:
+                raise self.error(f"no contract at {address} (block {number})")
+        first = empty[0]
+        raise self.error(f"{first.to} returned no data for {first.label} at block {number}")
+
+    def _which_reverted(
+        self, number: int, calls: Sequence[_Call], exc: ChainReadError
+    ) -> ChainReadError:
+        """Find the reverting call one by one (failure path only) to name its contract."""
+        for call in calls:
+            try:
+                with self.faults(f"calling {call.label} on {call.to}"):
+                    self.w3.eth.call({"to": call.to, "data": call.data}, number)
+            except ChainReadError as probe:
+                if isinstance(probe.__cause__, ContractLogicError):
+                    return self.error(
+                        f"{call.label} reverted on {call.to} at block {number}"
+                        f" ({_revert_reason(probe.__cause__)})"
+                    )
+                return probe
+        return exc
+
+    def decode(self, types: list[str], data: bytes, call: _Call) -> tuple[Any, ...]:
+        try:
+            return abi_decode(types, data)
+        except (DecodingError, ValueError, OverflowError) as exc:
+            raise self.error(
+                f"garbled reply to {call.label} from {call.to}: {data.hex()[:80]!r}"
+            ) from exc
+
+
+def _identity(params: Any) -> Any:
+    return params
+
+
+def _revert_reason(exc: ContractLogicError) -> str:
+    message = exc.message if isinstance(exc.message, str) else ""
+    data = exc.data if isinstance(exc.data, str) else ""
+    return message or (f"revert data {data[:74]}" if data else "no reason given")
+
+
+def _root_cause(exc: BaseException) -> str:
+    text = str(exc)
+    if "Connection refused" in text or "Errno 111" in text:
+        return "connection refused"
+    if "Name or service not known" in text:
+        return "unknown host"
+    return text[:200]
+
+
+def _address(node: _Node, address: str) -> str:
+    try:
+        return to_checksum_address(address)
+    except ValueError as exc:
+        raise node.error(f"{address!r} is not an EVM address") from exc
+
+
+def read_supplies(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    expected_chain_id: int,
+    targets: Sequence[SupplyTarget],
+    confirmations: int = 0,
+    block: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> SupplySnapshot:
+    """totalSupply(), decimals() and escrow balanceOf() of every target at one pinned block."""
+    node = _Node(rpc_url=rpc_url, chain_name=chain_name, timeout=timeout)
+    chain_id, number = node.pin_block(
+        expected_chain_id=expected_chain_id, confirmations=confirmations, block=block
+    )
+    calls: list[_Call] = []
+    layout: list[tuple[str, int]] = []  # per target: address, number of escrow calls
+    for target in targets:
+        token = _address(node, target.address)
+        calls.append(_Call("totalSupply()", token, TOTAL_SUPPLY))
+        calls.append(_Call("decimals()", token, DECIMALS))
+        escrows = [_address(node, e) for e in target.escrow_addresses]
+        for escrow in escrows:
+            data = BALANCE_OF + abi_encode(["address"], [escrow])
+            calls.append(_Call(f"balanceOf({escrow})", token, data))
+        layout.append((token, len(escrows)))
+
+    ref, results = node.read_at(number, calls)
+    readings = []
+    i = 0
+    for token, n_escrows in layout:
+        (raw_supply,) = node.decode(["uint256"], results[i], calls[i])
+        (decimals,) = node.decode(["uint8"], results[i + 1], calls[i + 1])
+        escrow = 0
+        for j in range(n_escrows):
+            k = i + 2 + j
+            (balance,) = node.decode(["uint256"], results[k], calls[k])
+            escrow += balance
+        if escrow > raw_supply:
+            raise node.error(
+                f"escrow balance {escrow} of {token} exceeds its total supply {raw_supply}"
+            )
+        readings.append(
+            SupplyReading(
+                address=token, raw_supply=raw_supply, decimals=decimals, escrow_balance=escrow
+            )
+        )
+        i += 2 + n_escrows
+    return SupplySnapshot(
+        chain_id=chain_id,
+        block=ref,
+        readings=tuple(readings),
+        round_trips=node.provider.round_trips,
+    )
+
+
+def read_oracles(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    expected_chain_id: int,
+    addresses: Sequence[str],
+    confirmations: int = 0,
+    block: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> OracleSnapshot:
+    """AggregatorV3 latestRoundData() and decimals() of every feed at one pinned block."""
+    node = _Node(rpc_url=rpc_url, chain_name=chain_name, timeout=timeout)
+    chain_id, number = node.pin_block(
+        expected_chain_id=expected_chain_id, confirmations=confirmations, block=block
+    )
+    feeds = [_address(node, a) for a in addresses]
+    calls: list[_Call] = []
+    for feed in feeds:
+        calls.append(_Call("latestRoundData()", feed, LATEST_ROUND_DATA))
+        calls.append(_Call("decimals()", feed, DECIMALS))
+    ref, results = node.read_at(number, calls)
+    readings = []
+    for n, feed in enumerate(feeds):
+        round_call, decimals_call = calls[2 * n], calls[2 * n + 1]
+        round_id, answer, started, updated, answered_in = node.decode(
+            ["uint80", "int256", "uint256", "uint256", "uint80"], results[2 * n], round_call
+        )
+        (decimals,) = node.decode(["uint8"], results[2 * n + 1], decimals_call)
+        if updated == 0:
+            raise node.error(f"feed {feed} has no answer yet (updatedAt is 0)")
+        try:
+            updated_at = dt.datetime.fromtimestamp(updated, tz=dt.UTC)
+            started_at = dt.datetime.fromtimestamp(started, tz=dt.UTC) if started else None
+        except (OverflowError, OSError, ValueError) as exc:
+            raise node.error(f"feed {feed} reported an impossible time {updated}") from exc
+        readings.append(
+            OracleReading(
+                address=feed,
+                round_id=round_id,
+                answer=Decimal(answer).scaleb(-decimals),
+                decimals=decimals,
+                started_at=started_at,
+                updated_at=updated_at,
+                answered_in_round=answered_in,
+            )
+        )
+    return OracleSnapshot(
+        chain_id=chain_id,
+        block=ref,
+        readings=tuple(readings),
+        round_trips=node.provider.round_trips,
+    )

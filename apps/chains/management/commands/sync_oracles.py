@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.catalog.models import Chain
+from apps.chains import services
+
+from ._sync import report
+
+
+class Command(BaseCommand):
+    help = "Read the latest round of every oracle feed (or one chain's)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--chain", help="chain slug (default: every chain with feeds)")
+
+    def handle(self, *args, chain: str | None = None, **options):
+        chains = Chain.objects.filter(oracle_feeds__isnull=False).distinct().order_by("slug")
+        if chain:
+            if not Chain.objects.filter(slug=chain).exists():
+                raise CommandError(f"unknown chain {chain!r}")
+            chains = chains.filter(slug=chain)
+        chains = list(chains)
+        if not chains:
+            raise CommandError("nothing to sync: no oracle feed registered")
+        failed = []
+        for c in chains:
+            self.stdout.write(f"{c.slug}: reading {c.effective_rpc_url or '(no rpc_url)'} ...")
+            if not report(self, services.sync_oracles(chain=c)):
+                failed.append(c.slug)
+        self.stdout.write(f"{len(chains) - len(failed)} of {len(chains)} chains synced")
+        if failed:
+            raise CommandError(f"oracle sync failed on {', '.join(failed)}")

@@ -1,0 +1,70 @@
+"""Celery tasks: thin wrappers over apps.chains.services, scheduled by CELERY_BEAT_SCHEDULE."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.catalog.models import Chain, Token
+
+from . import services
+from .models import OracleFeed, SyncRun
+from .readings import ChainReadError
+
+TASK_TIME_LIMIT = 120  # seconds, hard: a sync of 512 deployments takes about 1 s
+TASK_SOFT_TIME_LIMIT = 100  # seconds
+
+
+class TransientSyncError(ChainReadError):
+    """Raised by a task only when its run failed for a reason worth retrying."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=True)
+
+
+def _outcome(run: SyncRun) -> dict:
+    if run.status == SyncRun.Status.FAILED and run.counts.get("transient"):
+        raise TransientSyncError(run.error)
+    return {"run": run.pk, "status": run.status, "counts": run.counts, "error": run.error}
+
+
+_retrying = {
+    "autoretry_for": (TransientSyncError,),
+    "retry_backoff": 5,  # seconds, doubled at every retry
+    "retry_backoff_max": 600,  # seconds
+    "retry_jitter": True,
+    "max_retries": 6,
+    "time_limit": TASK_TIME_LIMIT,
+    "soft_time_limit": TASK_SOFT_TIME_LIMIT,
+}
+
+
+@shared_task(name="chains.sync_supply", **_retrying)
+def sync_supply(chain_id: int, token_id: int | None = None) -> dict:
+    chain = Chain.objects.get(pk=chain_id)
+    token = Token.objects.get(pk=token_id) if token_id else None
+    return _outcome(services.sync_supply(chain=chain, token=token))
+
+
+@shared_task(name="chains.sync_oracles", **_retrying)
+def sync_oracles(chain_id: int) -> dict:
+    return _outcome(services.sync_oracles(chain=Chain.objects.get(pk=chain_id)))
+
+
+@shared_task(name="chains.sync_supply_all", time_limit=30)
+def sync_supply_all() -> list[int]:
+    """Queue one supply sync per chain that has deployments."""
+    ids = list(
+        Chain.objects.filter(deployments__isnull=False).distinct().values_list("pk", flat=True)
+    )
+    for chain_id in ids:
+        sync_supply.delay_on_commit(chain_id)
+    return ids
+
+
+@shared_task(name="chains.sync_oracles_all", time_limit=30)
+def sync_oracles_all() -> list[int]:
+    """Queue one oracle sync per chain that has feeds."""
+    ids = sorted(set(OracleFeed.objects.values_list("chain_id", flat=True)))
+    for chain_id in ids:
+        sync_oracles.delay_on_commit(chain_id)
+    return ids

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from apps.catalog.models import Chain
+
+from . import services
+from .models import SyncRun
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def status(request: HttpRequest) -> HttpResponse:
+    """Public sync status: the last run of every job per chain, and which tokens are stale."""
+    now = timezone.now()
+    latest = {(r.chain_id, r.job): r for r in SyncRun.objects.latest_per_job_and_chain()}
+    chains = list(Chain.objects.order_by("name"))
+    rows = [
+        {"chain": chain, "job": job, "run": latest.get((chain.pk, job))}
+        for chain in chains
+        for job in services.JOBS
+        if (chain.pk, job) in latest or job == services.SUPPLY_JOB
+    ]
+    freshness = services.supply_freshness(now=now)
+    stale = services.stale_tokens(freshness)
+    context = {
+        "rows": rows,
+        "stale": sorted(stale.items()),
+        "deployment_count": len(freshness),
+        "now": now,
+    }
+    template = "chains/status.html#live" if request.htmx else "chains/status.html"
+    return render(request, template, context)

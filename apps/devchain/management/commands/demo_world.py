@@ -1,0 +1,210 @@
+"""Run the whole embedded demo world, then stop all of it on exit.
+
+Starts one anvil per local EVM chain of the registry (state kept under var/devchain/),
+places every token and oracle there, starts the local Solana chain when its command is
+installed, a Celery worker with embedded beat on the configured broker, and runserver;
+then simulates mints, burns, bridge transfers and prices until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.catalog.models import Chain
+from apps.devchain import contracts, evm_demo, evm_world
+from apps.devchain.anvil import AnvilNode
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
+SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _local_port(url: str) -> int | None:
+    parts = urlsplit(url)
+    if parts.hostname in LOCAL_HOSTS and parts.port:
+        return parts.port
+    return None
+
+
+class Command(BaseCommand):
+    help = "Run the demo world: local chains, the Celery worker with beat, and the site."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000, help="port of the site")
+        parser.add_argument("--simulate-every", type=float, default=5.0, metavar="SECONDS")
+        parser.add_argument("--no-web", action="store_true", help="no runserver")
+        parser.add_argument("--no-worker", action="store_true", help="no Celery worker")
+        parser.add_argument("--seed", type=int, default=0, help="random seed of the simulator")
+
+    def handle(self, *args: object, **options) -> None:
+        var = Path(settings.VAR_DIR)
+        logs = var / "log"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.anvils: list[AnvilNode] = []
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            self.stdout.write("Compiling contracts (cached under var/build) ...")
+            contracts.compile_all()
+            nodes = self._start_evm_chains(var, logs)
+            demo = evm_demo.seed(nodes)
+            self.stdout.write(
+                f"EVM demo: {len(demo.canonical)} tokens, {len(demo.bridges)} bridged,"
+                f" {len(demo.feeds)} oracle feeds"
+            )
+            self._start_solana(logs)
+            self._first_sync()
+            if not options["no_worker"]:
+                self._spawn(
+                    "celery worker + beat",
+                    [
+                        str(Path(sys.executable).parent / "celery"),
+                        "-A",
+                        "xstocks_site",
+                        "worker",
+                        "-B",
+                        "--concurrency=1",
+                        "--loglevel=INFO",
+                        f"--schedule={var / 'celerybeat-schedule'}",
+                    ],
+                    logs / "celery.log",
+                )
+            if not options["no_web"]:
+                address = f"{options['host']}:{options['port']}"
+                self._spawn(
+                    "runserver",
+                    [sys.executable, "manage.py", "runserver", "--noreload", address],
+                    None,
+                )
+                self.stdout.write(self.style.SUCCESS(f"Site on http://{address}/ (Ctrl-C stops)"))
+            threading.Thread(
+                target=evm_demo.run_simulator,
+                args=(demo,),
+                kwargs={
+                    "interval": options["simulate_every"],
+                    "stop": stop,
+                    "rng": random.Random(options["seed"]),  # noqa: S311 - demo figures
+                },
+                name="evm-demo-simulator",
+                daemon=True,
+            ).start()
+            while not stop.wait(1):
+                for name, proc in self.children:
+                    if proc.poll() is not None:
+                        raise CommandError(f"{name} exited with {proc.returncode}; stopping")
+        except KeyboardInterrupt:
+            self.stdout.write("Stopping ...")
+        finally:
+            stop.set()
+            self._stop_all()
+
+    def _start_evm_chains(self, var: Path, logs: Path) -> dict:
+        nodes = {}
+        for chain in Chain.objects.filter(kind=Chain.Kind.EVM).order_by("slug"):
+            port = _local_port(chain.effective_rpc_url)
+            if port is None or chain.chain_id is None:
+                self.stdout.write(
+                    f"{chain.slug}: {chain.effective_rpc_url or 'no rpc_url'}, not local"
+                )
+                continue
+            node = AnvilNode(
+                chain_id=chain.chain_id,
+                port=port,
+                state_path=var / "devchain" / f"{chain.slug}.json",
+                log_path=logs / f"anvil-{chain.slug}.log",
+            )
+            try:
+                node.start()
+            except RuntimeError as exc:
+                raise CommandError(
+                    f"{chain.slug}: cannot start anvil on port {port} ({exc}); is another "
+                    "demo world running?"
+                ) from exc
+            self.anvils.append(node)
+            nodes[chain.slug] = evm_world.connect(node.url)
+            self.stdout.write(f"{chain.slug}: anvil, chain id {chain.chain_id}, on {node.url}")
+        return nodes
+
+    def _start_solana(self, logs: Path) -> None:
+        chain = Chain.objects.filter(kind=Chain.Kind.SOLANA).first()
+        if chain is None:
+            return
+        port = _local_port(chain.effective_rpc_url)
+        if port is None:
+            return
+        # The local Solana chain is optional: start it only where its command is installed.
+        if importlib.util.find_spec("apps.devchain.management.commands.solana_devnet") is None:
+            self.stdout.write(f"{chain.slug}: no local Solana chain installed; not started")
+            return
+        self._spawn(
+            "solana devnet",
+            [sys.executable, "manage.py", "solana_devnet", "--port", str(port)],
+            logs / "solana.log",
+        )
+        deadline = time.monotonic() + SOLANA_START_TIMEOUT
+        while not _listening(port):
+            if time.monotonic() > deadline or self.children[-1][1].poll() is not None:
+                raise CommandError(
+                    f"{chain.slug}: the local Solana chain did not listen on port {port}; "
+                    f"see {logs / 'solana.log'}"
+                )
+            time.sleep(0.2)
+        self.stdout.write(f"{chain.slug}: local Solana chain on http://127.0.0.1:{port}")
+
+    def _first_sync(self) -> None:
+        """Read every chain once, so the pages have figures before beat's first tick."""
+        for command in ("sync_supply", "sync_oracles"):
+            with contextlib.suppress(CommandError):  # a failure is recorded on /status/
+                call_command(command, stdout=self.stdout, stderr=self.stderr)
+
+    def _spawn(self, name: str, argv: list[str], log: Path | None) -> None:
+        out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and tools
+            argv,
+            cwd=settings.BASE_DIR,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,  # its own process group, stopped as one below
+            env=os.environ.copy(),
+        )
+        self.children.append((name, proc))
+        if log:
+            self.stdout.write(f"{name}: pid {proc.pid}, log {log}")
+
+    def _stop_all(self) -> None:
+        for name, proc in reversed(self.children):
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=5)
+            self.stdout.write(f"{name}: stopped")
+        for node in reversed(self.anvils):
+            node.stop()
+            self.stdout.write(f"anvil on port {node.port}: stopped")

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.catalog.models import Chain, Deployment
+from apps.chains.models import SupplyObservation, SyncRun
+from apps.chains.services import SUPPLY_JOB, supply_freshness
+from tests.factories import make_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+def _populate(n: int) -> None:
+    make_catalog(n)
+    now = timezone.now()
+    for chain in Chain.objects.all():
+        for minutes in (30, 1):  # an older run, then the latest
+            SyncRun.objects.create(
+                job=SUPPLY_JOB,
+                chain=chain,
+                node="http://127.0.0.1:9",
+                started_at=now - dt.timedelta(minutes=minutes),
+                finished_at=now,
+                status=SyncRun.Status.FAILED if minutes == 1 else SyncRun.Status.OK,
+                error="Ethereum (http://127.0.0.1:9): timed out" if minutes == 1 else "",
+            )
+    old = now - dt.timedelta(hours=3)
+    deployments = list(Deployment.objects.select_related("chain"))
+    rows = []
+    for i, d in enumerate(deployments):
+        if d.chain.slug == "solana" and i % 4 == 1:
+            continue  # never observed
+        for block, when in ((100, old), (101, now if i % 3 else old)):
+            rows.append(
+                SupplyObservation(
+                    deployment=d,
+                    block_number=block,
+                    raw_supply=Decimal(10**18 * block),
+                    decimals=18,
+                    observed_at=when,
+                )
+            )
+    SupplyObservation.objects.bulk_create(rows)
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_status_query_count_does_not_grow_with_rows(client):
+    _populate(3)
+    small = _queries(client, "/status/")
+    SyncRun.objects.all().delete()
+    SupplyObservation.objects.all().delete()
+    _populate(40)
+    large = _queries(client, "/status/")
+    assert small == large
+    assert large == 4  # runs, chains, deployments with latest ids, observations
+
+
+def test_token_page_and_api_queries_do_not_grow_with_observations(client):
+    _populate(2)
+    symbol = Deployment.objects.first().token.symbol
+    page_small = _queries(client, f"/tokens/{symbol}/")
+    api_small = _queries(client, f"/api/v1/tokens/{symbol}/")
+    d = Deployment.objects.filter(token__symbol=symbol).first()
+    SupplyObservation.objects.bulk_create(
+        SupplyObservation(
+            deployment=d,
+            block_number=1000 + n,
+            raw_supply=Decimal(n),
+            decimals=18,
+            observed_at=timezone.now(),
+        )
+        for n in range(50)
+    )
+    assert _queries(client, f"/tokens/{symbol}/") == page_small
+    assert _queries(client, f"/api/v1/tokens/{symbol}/") == api_small
+
+
+def test_status_shows_last_run_error_and_stale_tokens(client):
+    _populate(3)
+    page = client.get("/status/").content.decode()
+    assert "timed out" in page
+    assert "status-failed" in page
+    freshness = supply_freshness()
+    stale = {f.deployment.token.symbol for f in freshness if f.stale}
+    assert stale
+    for symbol in stale:
+        assert f">{symbol}</a>" in page
+
+
+def test_freshness_picks_the_latest_observation():
+    _populate(3)
+    chain = Chain.objects.get(slug="ethereum")
+    Chain.objects.filter(pk=chain.pk).update(max_age_seconds=600)
+    for f in supply_freshness(Deployment.objects.filter(chain__slug="ethereum")):
+        assert f.latest is not None
+        assert f.latest.block_number == 101
+        expected = timezone.now() - f.latest.observed_at > dt.timedelta(seconds=600)
+        assert f.stale is expected
+
+
+def test_htmx_refresh_renders_only_the_live_part(client):
+    _populate(2)
+    full = client.get("/status/").content.decode()
+    part = client.get("/status/", headers={"HX-Request": "true"})
+    body = part.content.decode()
+    assert "<html" in full and "<html" not in body
+    assert body.lstrip().startswith('<div id="status-live"')
+    assert "Stale tokens" in body
+    assert "HX-Request" in part["Vary"]
