@@ -298,6 +298,15 @@ MARKETS_JUMP_BAND_BPS = envint("MARKETS_JUMP_BAND_BPS", "1000")
 MARKETS_SYNC_SECONDS = envint("MARKETS_SYNC_SECONDS", "10")
 MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and API
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
+# The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
+# worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
+DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
+DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
+if DEMO_WORLD:
+    CELERY_BEAT_SCHEDULE["demo-custody-statements"] = {
+        "task": "apps.reserves.tasks.write_demo_custody_statements",
+        "schedule": float(DEMO_STATEMENT_SECONDS),
+    }
 CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
     "task": "markets.sync_prices",
     "schedule": float(MARKETS_SYNC_SECONDS),

@@ -205,3 +205,18 @@ def token_price(token: Token, *, now: dt.datetime | None = None) -> TokenPrice:
     now = now or timezone.now()
     annotated = with_prices(Token.objects.filter(pk=token.pk), now=now).get()
     return price_of(annotated, session=market_session(now), now=now)
+
+
+def latest_security_prices(*, security_ids: Iterable[int]) -> dict[int, Decimal]:
+    """{security id: latest published price of the underlying}, in one query."""
+    from apps.catalog.models import Security
+
+    latest = Quote.objects.filter(security=OuterRef("pk"), status=Quote.Status.PUBLISHED).order_by(
+        "-time", "-pk"
+    )
+    rows = (
+        Security.objects.filter(pk__in=list(security_ids))
+        .annotate(px=Subquery(latest.values("price")[:1]))
+        .values_list("pk", "px")
+    )
+    return {pk: _dec(px) for pk, px in rows if px is not None}

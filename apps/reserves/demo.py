@@ -4,12 +4,13 @@ The statements match the demo supply read from the chains (the latest SupplyObse
 every deployment), rounded up to whole shares and split across the custodians, except one
 token deliberately held a little short so the under-backed status and its alert show.
 
-The demo-world runner calls, once per simulated day (after a supply sync):
+A simulated day lasts DEMO_STATEMENT_SECONDS of real time (beat runs
+`apps.reserves.tasks.write_demo_custody_statements` that often while the demo world runs),
+so statements are stamped with a date and time and identified to the minute:
 
     from apps.reserves.demo import write_demo_statements
-    write_demo_statements(day=datetime.date(2026, 11, 27))     # -> list of written paths
+    write_demo_statements(at=timezone.now())     # -> list of written paths
 
-or queues `apps.reserves.tasks.write_demo_custody_statements.delay(day="2026-11-27")`.
 Files go to CUSTODY_INBOX_DIR/<custodian slug>/ (written as .part, then renamed), where the
 inbox poller (apps.custody.tasks.poll_custody_inbox) imports them.
 """
@@ -84,7 +85,7 @@ def demo_holdings(
 
 
 def semt002_document(
-    *, statement_id: str, day: dt.date, account_id: str, holdings: dict[str, Decimal]
+    *, statement_id: str, at: dt.datetime, account_id: str, holdings: dict[str, Decimal]
 ) -> bytes:
     """A one-page semt.002.001.11 Securities Balance Custody Report."""
 
@@ -101,7 +102,8 @@ def semt002_document(
     el(pagination, "LastPgInd", "true")
     general = el(report, "StmtGnlDtls")
     el(general, "StmtId", statement_id)
-    el(el(general, "StmtDtTm"), "Dt", day.isoformat())
+    stamp = at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    el(el(general, "StmtDtTm"), "DtTm", stamp)
     el(el(general, "Frqcy"), "Cd", "DAIL")
     el(el(general, "UpdTp"), "Cd", "COMP")
     el(el(general, "StmtBsis"), "Cd", "SETT")
@@ -120,18 +122,18 @@ def semt002_document(
 
 def write_demo_statements(
     *,
-    day: dt.date | None = None,
+    at: dt.datetime | None = None,
     inbox: Path | None = None,
     under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
     shortfall: Decimal = DEFAULT_SHORTFALL,
 ) -> list[Path]:
-    """Write today's (or `day`'s) statement of every custodian account into the inbox."""
-    day = day or timezone.now().date()
+    """Write the statement of every custodian account as of `at` (now) into the inbox."""
+    at = (at or timezone.now()).replace(second=0, microsecond=0)
     inbox = Path(inbox or settings.CUSTODY_INBOX_DIR)
     written = []
     holdings = demo_holdings(under_backed_symbol=under_backed_symbol, shortfall=shortfall)
     for account, positions in holdings.items():
-        statement_id = f"DEMO-{account.account_id}-{day:%Y%m%d}"
+        statement_id = f"DEMO-{account.account_id}-{at:%Y%m%dT%H%M}"
         folder = inbox / account.custodian.slug
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{statement_id}.xml"
@@ -139,7 +141,7 @@ def write_demo_statements(
         partial.write_bytes(
             semt002_document(
                 statement_id=statement_id,
-                day=day,
+                at=at,
                 account_id=account.account_id,
                 holdings=positions,
             )

@@ -3,38 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.catalog.models import Token
+from apps.markets.selectors import latest_security_prices
 
 from .models import Alert, Attestation, ReserveSnapshot
 from .services import _s
+
+log = logging.getLogger(__name__)
 
 CHART_POINTS = 400  # ratio-history points sent to the browser; a year of hourly rows is ~8,800
 LATEST_ATTESTATIONS = 5
 
 
 def latest_prices(security_ids: Iterable[int]) -> dict[int, Decimal]:
-    """{security id: latest price per share}, when the markets app provides one.
-
-    The markets app is optional here: without it (or without a price) the pages say
-    "no price" instead of a value.
-    """
+    """{security id: latest price per share}; securities without a price are left out, and
+    the pages then say "no price" instead of a value."""
     try:
-        from apps.markets.selectors import latest_security_prices  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
-    try:
-        return dict(latest_security_prices(security_ids=list(security_ids)))
-    except Exception:  # a price feature failing must never take the proof of reserves down
+        return latest_security_prices(security_ids=list(security_ids))
+    except DatabaseError:  # a price failing must never take the proof of reserves down
+        log.exception("latest prices unavailable; showing reserves without values")
         return {}
 
 

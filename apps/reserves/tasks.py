@@ -24,15 +24,12 @@ def compute_all_reserves() -> int:
 
 
 @shared_task(time_limit=300, soft_time_limit=240)
-def write_demo_custody_statements(
-    *, day: str | None = None, under_backed: str | None = "TSLAx"
-) -> list[str]:
-    """The demo world's daily custodian statements (see apps.reserves.demo)."""
-    import datetime as dt
+def write_demo_custody_statements(*, under_backed: str | None = "TSLAx") -> list[str]:
+    """The demo world's custodian statements for this simulated day (see apps.reserves.demo)."""
+    from apps.custody.services import process_inbox
 
     from . import demo
 
-    paths = demo.write_demo_statements(
-        day=dt.date.fromisoformat(day) if day else None, under_backed_symbol=under_backed
-    )
-    return [str(p) for p in paths]
+    paths = [str(p) for p in demo.write_demo_statements(under_backed_symbol=under_backed)]
+    process_inbox()  # the custodian's file is imported at once, not at the next poll
+    return paths

@@ -174,10 +174,15 @@ class Command(BaseCommand):
         self.stdout.write(f"{chain.slug}: local Solana chain on http://127.0.0.1:{port}")
 
     def _first_sync(self) -> None:
-        """Read every chain once, so the pages have figures before beat's first tick."""
-        for command in ("sync_supply", "sync_oracles"):
+        """Read every chain, the custodians and the prices once, so the pages have figures
+        before beat's first tick."""
+        for command in ("sync_supply", "sync_oracles", "sync_prices"):
             with contextlib.suppress(CommandError):  # a failure is recorded on /status/
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
+        from apps.reserves.tasks import write_demo_custody_statements
+
+        written = write_demo_custody_statements(under_backed="TSLAx")
+        self.stdout.write(f"custodians: {len(written)} demo statements written and imported")
 
     def _spawn(self, name: str, argv: list[str], log: Path | None) -> None:
         out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the process
@@ -187,7 +192,7 @@ class Command(BaseCommand):
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             start_new_session=True,  # its own process group, stopped as one below
-            env=os.environ.copy(),
+            env={**os.environ, "XSTOCKS_DEMO_WORLD": "true"},
         )
         self.children.append((name, proc))
         if log:
