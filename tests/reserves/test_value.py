@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,7 @@ def test_shares_held_are_valued_at_the_latest_underlying_price(
             security=token.security,
             source="simulator",
             price=Decimal(price),
-            time=now - timezone.timedelta(seconds=seconds_ago),
+            time=now - dt.timedelta(seconds=seconds_ago),
             received_at=now,
             max_age_seconds=900,
         )
