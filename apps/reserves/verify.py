@@ -37,10 +37,13 @@ class Check:
         return self.published == self.recomputed
 
     def line(self) -> str:
+        def show(value: object) -> str:
+            return _s(value) if isinstance(value, Decimal) else str(value)
+
         mark = "ok  " if self.ok else "DIFF"
-        text = f"{mark} {self.what}: published {self.published}"
+        text = f"{mark} {self.what}: published {show(self.published)}"
         if not self.ok:
-            text += f", recomputed {self.recomputed}"
+            text += f", recomputed {show(self.recomputed)}"
             if isinstance(self.published, Decimal) and isinstance(self.recomputed, Decimal):
                 text += f" (difference {_s(self.recomputed - self.published)})"
         return text + (f" [{self.note}]" if self.note else "")
