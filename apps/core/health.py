@@ -37,10 +37,21 @@ def check_broker() -> None:
         conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
 
 
+def check_geoip() -> None:
+    """The IP-to-country database of the jurisdiction gate: without it no country is known
+    and the gate cannot block by IP, so the site reports itself unhealthy."""
+    from apps.onboarding.geo import country_database_error
+
+    error = country_database_error()
+    if error:
+        raise RuntimeError(error)
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
+    "geoip": check_geoip,
 }
 
 

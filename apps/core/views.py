@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when database, cache and broker all answer; 503 naming what is down."""
+    """200 when database, cache, broker and country database answer; 503 naming what is down."""
     checks = run_checks()
     down = sorted(name for name, state in checks.items() if state["status"] != "up")
     body = {

@@ -83,6 +83,18 @@ def _reader(path: str) -> maxminddb.Reader | None:
     return maxminddb.open_database(path)
 
 
+def country_database_error() -> str:
+    """Why the country database at GEOIP_DB_PATH cannot be used, or "" when it can."""
+    path = str(settings.GEOIP_DB_PATH)
+    try:
+        reader = _reader(path)
+    except (OSError, maxminddb.InvalidDatabaseError) as exc:
+        return f"GEOIP_DB_PATH {path}: {exc}"
+    if reader is None:
+        return f"GEOIP_DB_PATH {path} does not exist"
+    return ""
+
+
 def reset_reader_cache() -> None:
     """Forget opened databases (after GEOIP_DB_PATH changes, e.g. in tests)."""
     _reader.cache_clear()

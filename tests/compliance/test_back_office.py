@@ -376,3 +376,11 @@ def test_queue_shows_overdue_cases(client, officer, submitted_case):
     body = client.get("/compliance/?age=overdue").content.decode()
     assert f"/compliance/cases/{submitted_case.pk}/" in body
     assert f"/compliance/cases/{fresh.pk}/" not in body
+
+
+def test_back_office_link_shows_for_officers_only(client, officer):
+    investor = InvestorProfileFactory()
+    client.force_login(investor.user)
+    assert "Back office" not in client.get("/tokens/").content.decode()
+    client.force_login(officer)
+    assert 'href="/compliance/"' in client.get("/tokens/").content.decode()

@@ -14,6 +14,7 @@ def test_healthz_reports_every_service_up(client):
         "database": "up",
         "cache": "up",
         "broker": "up",
+        "geoip": "up",
     }
 
 
@@ -27,3 +28,18 @@ def test_healthz_names_the_broker_when_it_is_down(client, settings):
     assert body["checks"]["broker"]["status"] == "down"
     assert body["checks"]["broker"]["error"]
     assert body["checks"]["database"]["status"] == "up"
+
+
+def test_healthz_names_a_missing_country_database(client, settings, tmp_path):
+    from apps.onboarding.geo import reset_reader_cache
+
+    settings.GEOIP_DB_PATH = tmp_path / "missing.mmdb"
+    reset_reader_cache()
+    try:
+        response = client.get("/healthz")
+    finally:
+        reset_reader_cache()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["geoip"]
+    assert "missing.mmdb does not exist" in body["checks"]["geoip"]["error"]
