@@ -384,3 +384,18 @@ def test_back_office_link_shows_for_officers_only(client, officer):
     assert "Back office" not in client.get("/tokens/").content.decode()
     client.force_login(officer)
     assert 'href="/compliance/"' in client.get("/tokens/").content.decode()
+
+
+def test_create_officer_command_grants_the_group_once_and_audits_it(monkeypatch, capsys):
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    monkeypatch.setenv("OFFICER_PASSWORD", "a-Long-and-unusual-pass-93")
+    call_command("create_officer", "Officer@Example.com")
+    user = User.objects.get(username="officer@example.com")
+    assert user.groups.filter(name="Compliance").exists()
+    assert user.check_password("a-Long-and-unusual-pass-93")
+    call_command("create_officer", "officer@EXAMPLE.com")
+    assert "already a compliance officer" in capsys.readouterr().out
+    event = AuditEvent.objects.get(action="officer.grant")
+    assert event.object_id == str(user.pk) and event.after["created"] is True
