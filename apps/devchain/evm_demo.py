@@ -18,6 +18,7 @@ from web3 import Web3
 
 from apps.catalog.models import Chain, Deployment
 from apps.chains.models import OracleFeed
+from apps.markets.selectors import latest_security_prices
 
 from . import evm_world
 
@@ -83,14 +84,19 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
                 if fresh:
                     bridged = _amount(_rng(d.token.symbol, d.chain.slug), 100, 5_000)
                     _bridge(demo, source, d, bridged)
-    for feed in OracleFeed.objects.filter(chain__slug__in=nodes).select_related("token", "chain"):
+    feeds = list(OracleFeed.objects.filter(chain__slug__in=nodes).select_related("token", "chain"))
+    market = latest_security_prices(security_ids=[f.token.security_id for f in feeds])
+    for feed in feeds:
         w3 = nodes[feed.chain.slug]
         demo.feeds.append(feed)
         if not evm_world.has_code(w3, feed.address):
             evm_world.place_oracle(
                 w3, address=feed.address, decimals=ORACLE_DECIMALS, description=feed.description
             )
-            price = _amount(_rng(feed.token.symbol, "price"), 20, 900)
+            if feed.token.security_id in market:
+                price = _fair(market[feed.token.security_id], feed.token.multiplier)
+            else:
+                price = _amount(_rng(feed.token.symbol, "price"), 20, 900)
             evm_world.set_answer(w3, feed.address, price, ORACLE_DECIMALS)
             demo.prices[feed.address] = price
         else:
@@ -104,6 +110,10 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
         ", ".join(nodes),
     )
     return demo
+
+
+def _fair(underlying_price: Decimal, multiplier: Decimal) -> Decimal:
+    return (underlying_price * multiplier).quantize(Decimal("0.00000001"))
 
 
 def _bridge(demo: EvmDemo, source: Deployment, dest: Deployment, amount: Decimal) -> None:
@@ -123,10 +133,16 @@ def step(demo: EvmDemo, rng: random.Random) -> str:
         return f"bridged {amount} {source.token.symbol} {source.chain.slug} -> {dest.chain.slug}"
     if demo.feeds and roll < 0.45:
         moved = []
-        for feed in rng.sample(demo.feeds, min(5, len(demo.feeds))):
-            last = demo.prices.get(feed.address, Decimal(100))
-            change = Decimal(rng.randint(-50, 50)) / 10_000  # at most 0.5 %
-            price = (last * (1 + change)).quantize(Decimal("0.00000001"))
+        feeds = rng.sample(demo.feeds, min(5, len(demo.feeds)))
+        market = latest_security_prices(security_ids=[f.token.security_id for f in feeds])
+        for feed in feeds:
+            if feed.token.security_id in market:
+                # Like a real feed: the oracle reports the market's fair value of the token.
+                price = _fair(market[feed.token.security_id], feed.token.multiplier)
+            else:
+                last = demo.prices.get(feed.address, Decimal(100))
+                change = Decimal(rng.randint(-50, 50)) / 10_000  # at most 0.5 %
+                price = (last * (1 + change)).quantize(Decimal("0.00000001"))
             evm_world.set_answer(demo.nodes[feed.chain.slug], feed.address, price, ORACLE_DECIMALS)
             demo.prices[feed.address] = price
             moved.append(f"{feed.token.symbol} {price}")

@@ -69,6 +69,9 @@ class Command(BaseCommand):
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
             nodes = self._start_evm_chains(var, logs)
+            # Prices first, so the demo oracles start at the market's fair value.
+            with contextlib.suppress(CommandError):
+                call_command("sync_prices", stdout=self.stdout, stderr=self.stderr)
             demo = evm_demo.seed(nodes)
             self.stdout.write(
                 f"EVM demo: {len(demo.canonical)} tokens, {len(demo.bridges)} bridged,"
@@ -176,7 +179,7 @@ class Command(BaseCommand):
     def _first_sync(self) -> None:
         """Read every chain, the custodians and the prices once, so the pages have figures
         before beat's first tick."""
-        for command in ("sync_supply", "sync_oracles", "sync_prices"):
+        for command in ("sync_supply", "sync_oracles"):
             with contextlib.suppress(CommandError):  # a failure is recorded on /status/
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
         from apps.reserves.tasks import write_demo_custody_statements
