@@ -50,7 +50,7 @@ def sync_oracles(chain_id: int) -> dict:
     return _outcome(services.sync_oracles(chain=Chain.objects.get(pk=chain_id)))
 
 
-@shared_task(name="chains.sync_supply_all", time_limit=30)
+@shared_task(name="chains.sync_supply_all", time_limit=30, soft_time_limit=20)
 def sync_supply_all() -> list[int]:
     """Queue one supply sync per chain that has deployments."""
     ids = list(
@@ -61,7 +61,7 @@ def sync_supply_all() -> list[int]:
     return ids
 
 
-@shared_task(name="chains.sync_oracles_all", time_limit=30)
+@shared_task(name="chains.sync_oracles_all", time_limit=30, soft_time_limit=20)
 def sync_oracles_all() -> list[int]:
     """Queue one oracle sync per chain that has feeds."""
     ids = sorted(set(OracleFeed.objects.values_list("chain_id", flat=True)))
