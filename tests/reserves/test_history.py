@@ -93,3 +93,12 @@ def test_token_page_without_data_says_so(client, aapl_world):
     html = client.get("/transparency/AAPLx/").content.decode()
     assert "No reserve data yet" in html and "Multiplier and corporate actions" in html
     assert client.get("/transparency/NOPEx/").status_code == 404
+
+
+def test_grouped_numbers_keep_every_digit():
+    from apps.reserves.templatetags.reserves import grouped
+
+    assert grouped(Decimal("17059629.373761540000")) == "17,059,629.37376154"
+    assert grouped(Decimal("-1234")) == "-1,234"
+    assert grouped(Decimal("999.6")) == "999.6"
+    assert grouped(None) == "—"

@@ -20,6 +20,18 @@ def plain(value: Decimal | str | None) -> str:
 
 
 @register.filter
+def grouped(value: Decimal | str | None) -> str:
+    """Like `plain`, exact to the last digit, with thousands separators: 17,059,629.3737."""
+    text = plain(value)
+    if text == "—":
+        return text
+    whole, _, fraction = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
+
+
+@register.filter
 def pct(ratio: Decimal | None) -> str:
     """A ratio as a percentage with two decimals: 1.0004 -> "100.04 %"."""
     if ratio is None:
