@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.catalog.models import Chain, Deployment, Token
@@ -17,12 +18,16 @@ UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
 
 class SyncRunQuerySet(QuerySet["SyncRun"]):
     def latest_per_job_and_chain(self) -> SyncRunQuerySet:
-        """The most recent run of every (job, chain) pair, in one query."""
-        newest = SyncRun.objects.filter(job=OuterRef("job"), chain=OuterRef("chain")).order_by(
-            "-started_at", "-pk"
+        """The most recent run of every (job, chain) pair, in one query; jobs that run for no
+        particular chain (prices) count as one pair of their own."""
+        newest = (
+            SyncRun.objects.annotate(chain_key=Coalesce("chain", 0))
+            .filter(job=OuterRef("job"), chain_key=OuterRef("chain_key"))
+            .order_by("-started_at", "-pk")
         )
         return (
-            self.filter(pk=Subquery(newest.values("pk")[:1]))
+            self.annotate(chain_key=Coalesce("chain", 0))
+            .filter(pk=Subquery(newest.values("pk")[:1]))
             .select_related("chain")
             .order_by("chain__name", "job")
         )

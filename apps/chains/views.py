@@ -25,6 +25,12 @@ def status(request: HttpRequest) -> HttpResponse:
         for job in services.JOBS
         if (chain.pk, job) in latest or job == services.SUPPLY_JOB
     ]
+    # Jobs of no particular chain (the price sync) after the chains.
+    rows += [
+        {"chain": None, "job": job, "run": run}
+        for (chain_id, job), run in sorted(latest.items(), key=lambda item: item[0][1])
+        if chain_id is None
+    ]
     freshness = services.supply_freshness(now=now)
     stale = services.stale_tokens(freshness)
     context = {

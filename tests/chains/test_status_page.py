@@ -119,3 +119,18 @@ def test_htmx_refresh_renders_only_the_live_part(client):
     assert body.lstrip().startswith('<div id="status-live"')
     assert "Stale tokens" in body
     assert "HX-Request" in part["Vary"]
+
+
+def test_jobs_of_no_chain_show_their_last_run(client):
+    from django.utils import timezone
+
+    from apps.chains.models import SyncRun
+
+    now = timezone.now()
+    SyncRun.objects.create(job="sync_prices", started_at=now, status=SyncRun.Status.OK)
+    SyncRun.objects.create(
+        job="sync_prices", started_at=now, status=SyncRun.Status.FAILED, error="vendor down: 503"
+    )
+    html = client.get("/status/").content.decode()
+    assert "<code>sync_prices</code>" in html
+    assert "vendor down: 503" in html
