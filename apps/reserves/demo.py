@@ -1,8 +1,9 @@
 """The demo world's custodians: one semt.002 statement per custodian account per simulated day.
 
 The statements match the demo supply read from the chains (the latest SupplyObservation of
-every deployment), rounded up to whole shares and split across the custodians, except one
-token deliberately held a little short so the under-backed status and its alert show.
+every deployment) plus 1 % headroom, rounded up to whole shares and split across the
+custodians, except one token deliberately held a little short so the under-backed status and
+its alert show.
 
 A simulated day lasts DEMO_STATEMENT_SECONDS of real time (beat runs
 `apps.reserves.tasks.write_demo_custody_statements` that often while the demo world runs),
@@ -33,6 +34,9 @@ from .services import AccountRef, load_inputs
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
 DEFAULT_UNDER_BACKED = "TSLAx"
 DEFAULT_SHORTFALL = Decimal("0.005")  # 0.5 % short: visible, and beyond the default tolerance
+# Like a real issuer, the custodians hold a little more than required, so tokens minted
+# between two statements are still covered (the simulator mints well under 1 % a day).
+DEFAULT_HEADROOM = Decimal("0.01")
 FIRST_CUSTODIAN_SHARE = Decimal("0.6")  # with two custodians: 60 % / 40 %
 
 
@@ -40,6 +44,7 @@ def demo_holdings(
     *,
     under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
     shortfall: Decimal = DEFAULT_SHORTFALL,
+    headroom: Decimal = DEFAULT_HEADROOM,
 ) -> dict[AccountRef, dict[str, Decimal]]:
     """{account: {ISIN: whole shares}} matching the latest supply, split across custodians."""
     tokens = list(Token.objects.select_related("issuer", "security").order_by("symbol"))
@@ -60,7 +65,7 @@ def demo_holdings(
         if token.symbol == short:
             total = (required * (1 - shortfall)).to_integral_value(ROUND_FLOOR)
         else:
-            total = required.to_integral_value(ROUND_CEILING)
+            total = (required * (1 + headroom)).to_integral_value(ROUND_CEILING)
         # One account per custodian for this issuer, custodians in name order.
         accounts: dict[int, AccountRef] = {}
         for a in inputs.accounts.get(token.issuer_id, []):
@@ -126,12 +131,15 @@ def write_demo_statements(
     inbox: Path | None = None,
     under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
     shortfall: Decimal = DEFAULT_SHORTFALL,
+    headroom: Decimal = DEFAULT_HEADROOM,
 ) -> list[Path]:
     """Write the statement of every custodian account as of `at` (now) into the inbox."""
     at = (at or timezone.now()).replace(second=0, microsecond=0)
     inbox = Path(inbox or settings.CUSTODY_INBOX_DIR)
     written = []
-    holdings = demo_holdings(under_backed_symbol=under_backed_symbol, shortfall=shortfall)
+    holdings = demo_holdings(
+        under_backed_symbol=under_backed_symbol, shortfall=shortfall, headroom=headroom
+    )
     for account, positions in holdings.items():
         statement_id = f"DEMO-{account.account_id}-{at:%Y%m%dT%H%M}"
         folder = inbox / account.custodian.slug
