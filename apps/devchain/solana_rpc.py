@@ -52,6 +52,8 @@ from spl.token.models import (
     MintToParams,
 )
 
+from apps.core.identifiers import b58decode, b58encode
+
 logger = logging.getLogger(__name__)
 
 # Lamports given to the chain's authority (fee payer and mint authority): 100,000 SOL of
@@ -81,29 +83,6 @@ class RpcError(Exception):
         self.code = code
         self.message = message
         self.data = data
-
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    digits = ""
-    while number:
-        number, rest = divmod(number, 58)
-        digits = _B58[rest] + digits
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
-
-
-def b58decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        index = _B58.find(char)
-        if index < 0:
-            raise ValueError(f"invalid base58 character {char!r}")
-        number = number * 58 + index
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
 
 
 def _pubkey(value: Any) -> Pubkey:
