@@ -6,7 +6,7 @@ import django_filters
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from .models import Chain, Security, Token
+from .models import Security, Token
 
 CHOICES_CACHE_SECONDS = 60  # filter options change only when the registry does
 
@@ -23,19 +23,28 @@ def forget_choices() -> None:
         cache.set("catalog:choices-version", 2, None)
 
 
-def sector_choices() -> list[tuple[str, str]]:
-    def load() -> list[tuple[str, str]]:
-        sectors = Security.objects.exclude(sector="").order_by("sector")
-        return [(s, s) for s in dict.fromkeys(sectors.values_list("sector", flat=True))]
+def _options() -> dict[str, list[tuple[str, str]]]:
+    """The sectors and chains that have tokens, read together in one query and cached."""
 
-    return cache.get_or_set(f"catalog:sectors:{choices_version()}", load, CHOICES_CACHE_SECONDS)
+    def load() -> dict[str, list[tuple[str, str]]]:
+        rows = list(
+            Token.objects.order_by()
+            .values_list("security__sector", "deployments__chain__slug", "deployments__chain__name")
+            .distinct()
+        )
+        sectors = sorted({sector for sector, _, _ in rows if sector})
+        chains = sorted({(slug, name) for _, slug, name in rows if slug}, key=lambda c: c[1])
+        return {"sector": [(s, s) for s in sectors], "chain": chains}
+
+    return cache.get_or_set(f"catalog:options:{choices_version()}", load, CHOICES_CACHE_SECONDS)
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    return _options()["sector"]
 
 
 def chain_choices() -> list[tuple[str, str]]:
-    def load() -> list[tuple[str, str]]:
-        return list(Chain.objects.order_by("name").values_list("slug", "name"))
-
-    return cache.get_or_set(f"catalog:chains:{choices_version()}", load, CHOICES_CACHE_SECONDS)
+    return _options()["chain"]
 
 
 SORTS = {
