@@ -317,6 +317,10 @@ CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
     "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
 
+# The catalogue's results are rendered once per filter for this long (0: never cached), and
+# again as soon as a price, a backing or the catalogue changes.
+CATALOG_CACHE_SECONDS = envint("CATALOG_CACHE_SECONDS", "2")
+
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))
 SITE_NAME = "xstocks_site"

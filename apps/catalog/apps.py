@@ -7,3 +7,27 @@ class CatalogConfig(AppConfig):
     name = "apps.catalog"
     label = "catalog"
     verbose_name = "Catalogue"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import models
+        from .filters import forget_choices
+
+        def changed(**kwargs: object) -> None:
+            # Filter options and cached catalogue pages are read afresh after any change
+            # (the registry loader, the admin).
+            forget_choices()
+
+        for model in (
+            models.Token,
+            models.Security,
+            models.Issuer,
+            models.Chain,
+            models.Deployment,
+            models.Venue,
+        ):
+            post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"catalog-{model}")
+            post_delete.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"catalog-del-{model}"
+            )

@@ -20,12 +20,14 @@ import decimal
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -424,6 +426,21 @@ def _alert_message(token: Token, condition: str, backing: Backing) -> str:
     return f"{token.symbol} backing data is stale: " + "; ".join(backing.provenance["stale"])
 
 
+RESERVES_VERSION_KEY = "reserves:version"
+
+
+def reserves_version() -> int:
+    """A number that changes whenever a snapshot or an alert is written (cache keys use it)."""
+    return int(cache.get_or_set(RESERVES_VERSION_KEY, time.time_ns(), None))
+
+
+def bump_reserves_version() -> None:
+    try:
+        cache.incr(RESERVES_VERSION_KEY)
+    except ValueError:
+        cache.set(RESERVES_VERSION_KEY, time.time_ns(), None)
+
+
 def compute_snapshots(
     *, tokens: Iterable[Token], now: dt.datetime | None = None
 ) -> list[ReserveSnapshot]:
@@ -506,6 +523,9 @@ def compute_snapshots(
             # A concurrent computation may have raised the same alert: the partial unique
             # constraint keeps one open alert, and this insert skips it instead of failing.
             Alert.objects.bulk_create(raised, batch_size=BATCH, ignore_conflicts=True)
+        if new or resolved or raised:
+            # Cached pages that show the backing (the catalogue) read afresh after commit.
+            transaction.on_commit(bump_reserves_version)
     unsent = [a.token_id for a in open_alerts.values() if a.emailed_at is None]
     if raised or unsent:
         # Alerts raised now, and any whose e-mail failed before: each is sent once.

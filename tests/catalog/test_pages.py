@@ -26,12 +26,14 @@ def _queries(client, url: str, **headers) -> int:
         "/api/v1/tokens/?chain=solana",
     ],
 )
-def test_catalogue_query_count_does_not_grow_with_tokens(client, url):
+def test_catalogue_query_count_does_not_grow_with_tokens(client, url, settings):
+    settings.CATALOG_CACHE_SECONDS = 0  # measure the rendering, not the results cache
     make_catalog(10)
     client.get(url)  # the filter options are cached from the first page on
     small = _queries(client, url)
     make_catalog(490)
     assert Token.objects.count() == 500
+    client.get(url)  # new tokens: the options are read again once
     assert _queries(client, url) == small
 
 
@@ -106,3 +108,41 @@ def test_home_shows_headline_figures(client):
     make_catalog(4)
     html = client.get("/").content.decode()
     assert "Browse the 4 tokens" in html
+
+
+def test_catalogue_results_come_from_the_cache_until_something_changes(client):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.markets.services import record_quotes
+    from apps.markets.sources import PriceQuote
+
+    tokens = make_catalog(3)
+    client.get("/tokens/")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/tokens/").content.decode()
+    assert len(ctx.captured_queries) == 0
+    assert tokens[0].symbol in html
+    # A token added (registry, admin) shows on the next request.
+    added = TokenFactory()
+    assert added.symbol in client.get("/tokens/").content.decode()
+    # So does a new published price.
+    now = timezone.now()
+    record_quotes(
+        quotes=[
+            PriceQuote(
+                kind="token",
+                key=tokens[0].symbol,
+                price=Decimal("123.4567"),
+                time=now,
+                source="simulator",
+                max_age=dt.timedelta(minutes=15),
+            )
+        ],
+        received_at=now,
+    )
+    assert "123.4567" in client.get("/tokens/").content.decode()
+    # And every filter has its own entry.
+    assert tokens[1].symbol not in client.get(f"/tokens/?q={tokens[0].symbol}").content.decode()

@@ -32,13 +32,16 @@ def count_queries(client, url, **headers) -> int:
 
 
 @pytest.mark.parametrize("url", ["/tokens/", "/api/v1/prices/"])
-def test_price_lists_query_count_does_not_grow_with_tokens(client, url):
+def test_price_lists_query_count_does_not_grow_with_tokens(client, url, settings):
+    settings.CATALOG_CACHE_SECONDS = 0  # the catalogue's own rendering, not its cache
     now = timezone.now()
     price_catalog(make_catalog(5), now)
     if url == "/tokens/":
         client.get(url)  # warm: the catalogue's filter options come from the cache
     small = count_queries(client, url)
     price_catalog(make_catalog(60), now)
+    if url == "/tokens/":
+        client.get(url)
     assert count_queries(client, url) == small
     # /tokens/: tokens with prices, backing and the total in one query, their deployments,
     # and their reserve snapshots; the filter options come from the cache.
