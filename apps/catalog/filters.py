@@ -6,21 +6,23 @@ import django_filters
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from apps.core import cache_versions
+
 from .models import Security, Token
 
 CHOICES_CACHE_SECONDS = 60  # filter options change only when the registry does
 
 
+CHOICES_VERSION_KEY = "catalog:choices-version"
+
+
 def choices_version() -> int:
-    return cache.get_or_set("catalog:choices-version", 1, None)
+    return cache_versions.current(CHOICES_VERSION_KEY)
 
 
 def forget_choices() -> None:
-    """Called when the registry changed: the next page reads the options afresh."""
-    try:
-        cache.incr("catalog:choices-version")
-    except ValueError:
-        cache.set("catalog:choices-version", 2, None)
+    """Called when the catalogue changed: the next page reads the options afresh."""
+    cache_versions.bump(CHOICES_VERSION_KEY)
 
 
 def _options() -> dict[str, list[tuple[str, str]]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time as _time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Security, Token
 from apps.chains.models import SyncRun
+from apps.core import cache_versions
 
 from .models import Bar, Quote
 from .sources import (
@@ -54,21 +54,13 @@ INTERVALS = {
 
 def price_version() -> int:
     """A number that changes whenever a quote is published (cache keys and ETags use it)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = _time.time_ns()
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return int(version)
+    return cache_versions.current(VERSION_KEY)
 
 
 def bump_price_version() -> None:
     """Called at once and again on commit: a reader that cached the old prices between the
     two (it could not see the uncommitted rows) is outdated by the second bump."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, _time.time_ns(), timeout=None)
+    cache_versions.bump(VERSION_KEY)
 
 
 # --- recording ------------------------------------------------------------------------

@@ -20,14 +20,12 @@ import decimal
 import hashlib
 import json
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -35,6 +33,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Deployment, Token
 from apps.chains.models import SupplyObservation
+from apps.core import cache_versions
 from apps.custody.models import CustodyAccount, Holding, HoldingStatement
 
 from .models import Alert, ReserveSnapshot
@@ -431,14 +430,11 @@ RESERVES_VERSION_KEY = "reserves:version"
 
 def reserves_version() -> int:
     """A number that changes whenever a snapshot or an alert is written (cache keys use it)."""
-    return int(cache.get_or_set(RESERVES_VERSION_KEY, time.time_ns(), None))
+    return cache_versions.current(RESERVES_VERSION_KEY)
 
 
 def bump_reserves_version() -> None:
-    try:
-        cache.incr(RESERVES_VERSION_KEY)
-    except ValueError:
-        cache.set(RESERVES_VERSION_KEY, time.time_ns(), None)
+    cache_versions.bump(RESERVES_VERSION_KEY)
 
 
 def compute_snapshots(
