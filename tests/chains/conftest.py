@@ -13,6 +13,7 @@ import pytest
 
 from apps.devchain import evm_world
 from apps.devchain.anvil import AnvilNode, free_port
+from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 from tests.factories import evm_address, make_isin
 
 
@@ -191,3 +192,16 @@ def closed_port_url() -> str:
 @pytest.fixture
 def other_address() -> str:
     return evm_address("nobody-deployed-here")
+
+
+@pytest.fixture
+def chain() -> SolanaDevChain:
+    """A fresh LiteSVM Solana chain (the Solana tests' `chain`)."""
+    return SolanaDevChain()
+
+
+@pytest.fixture
+def node(chain: SolanaDevChain) -> Iterator[SolanaRpcServer]:
+    """The JSON-RPC front of `chain` on a free port, stopped after the test."""
+    with SolanaRpcServer(chain) as server:
+        yield server

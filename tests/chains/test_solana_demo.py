@@ -25,17 +25,6 @@ from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 REGISTRY = Path(settings.BASE_DIR) / "data" / "registry.json"
 
 
-@pytest.fixture
-def chain():
-    return SolanaDevChain()
-
-
-@pytest.fixture
-def node(chain):
-    with SolanaRpcServer(chain) as server:
-        yield server
-
-
 def registry_solana_mints() -> dict[str, str]:
     registry = json.loads(REGISTRY.read_text())
     return {

@@ -18,18 +18,7 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
-from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer, mint_bytes
-
-
-@pytest.fixture
-def chain():
-    return SolanaDevChain()
-
-
-@pytest.fixture
-def node(chain):
-    with SolanaRpcServer(chain) as server:
-        yield server
+from apps.devchain.solana_rpc import SolanaRpcServer, mint_bytes
 
 
 def run(node, work):

@@ -16,17 +16,6 @@ from apps.chains.readings import ChainReadError, SupplyTarget
 from apps.devchain.solana_rpc import RpcError, SolanaDevChain, SolanaRpcServer
 
 
-@pytest.fixture
-def chain():
-    return SolanaDevChain()
-
-
-@pytest.fixture
-def node(chain):
-    with SolanaRpcServer(chain) as server:
-        yield server
-
-
 def read(node, *targets, **kwargs):
     return solana.read_supplies(rpc_url=node.url, chain_name="solana", targets=targets, **kwargs)
 

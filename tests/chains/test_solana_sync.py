@@ -10,22 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.chains.models import SupplyObservation, SyncRun
-from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 from tests.chains.solana_helpers import closed_port
 from tests.factories import make_isin
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chain]
-
-
-@pytest.fixture
-def chain():
-    return SolanaDevChain()
-
-
-@pytest.fixture
-def node(chain):
-    with SolanaRpcServer(chain) as server:
-        yield server
 
 
 def _registry(tmp_path, *, rpc_url: str, mint: str, escrows: list[str] | None = None):
