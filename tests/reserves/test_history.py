@@ -60,7 +60,8 @@ def test_history_since_filters_and_bad_since_is_a_400(client, history):
 
 def test_token_page_has_chart_data_from_local_plotly(client, history):
     html = client.get("/transparency/AAPLx/").content.decode()
-    assert "/static/vendor/plotly.min.js" in html and 'id="ratio-data"' in html
+    assert "/static/vendor/plotly.min.js" in html and 'id="ratio-figure"' in html
+    assert "/static/js/reserves.js" in html and "<script>" not in html
     assert "cdn" not in html.lower()
     assert "2 snapshots" in html
 
@@ -96,7 +97,7 @@ def test_token_page_without_data_says_so(client, aapl_world):
 
 
 def test_grouped_numbers_keep_every_digit():
-    from apps.reserves.templatetags.reserves import grouped
+    from apps.core.templatetags.numbers import grouped
 
     assert grouped(Decimal("17059629.373761540000")) == "17,059,629.37376154"
     assert grouped(Decimal("-1234")) == "-1,234"

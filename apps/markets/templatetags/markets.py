@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django import template
 from django.template.context import Context
@@ -31,27 +30,3 @@ def token_market(context: Context, token: Token) -> dict[str, object]:
 @register.filter
 def duration(value: dt.timedelta | None) -> str:
     return "" if value is None else age_text(value)
-
-
-@register.filter
-def plain(value: Decimal | None) -> str:
-    """A Decimal without exponent or trailing zeros; an em dash for none."""
-    if value is None:
-        return "—"
-    return format(value.normalize(), "f")
-
-
-@register.filter
-def money(value: Decimal | None) -> str:
-    """A price with thousands separators and at least two decimals."""
-    if value is None:
-        return "—"
-    places = max(2, min(-value.normalize().as_tuple().exponent, 6))  # type: ignore[operator]
-    return f"{value.quantize(Decimal(1).scaleb(-places)):,}"
-
-
-@register.filter
-def signed(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"+{value:,}" if value > 0 else f"{value:,}"
