@@ -12,7 +12,7 @@ class CatalogConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import models
-        from .filters import forget_choices
+        from .versions import forget_choices
 
         def changed(**kwargs: object) -> None:
             # Filter options and cached catalogue pages are read afresh after any change

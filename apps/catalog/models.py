@@ -70,19 +70,12 @@ class TokenQuerySet(QuerySet["Token"]):
         )
 
     def for_detail(self) -> TokenQuerySet:
-        """One token's page: everything it shows, without per-row queries."""
-        from apps.chains.models import SupplyObservation  # chains depends on catalog
-
+        """One token's page: its catalogue facts without per-row queries (pages that show
+        chain readings add their own prefetches, e.g. apps.chains.selectors)."""
         return self.select_related("issuer", "security").prefetch_related(
             Prefetch(
                 "deployments",
                 queryset=Deployment.objects.select_related("chain").order_by("chain__name"),
-            ),
-            # Each deployment's latest supply reading, as `deployment.latest_supply` (0 or 1).
-            Prefetch(
-                "deployments__supply_observations",
-                queryset=SupplyObservation.objects.latest_per_deployment(),
-                to_attr="latest_supply",
             ),
             Prefetch("venues", queryset=Venue.objects.select_related("chain").order_by("name")),
             Prefetch("documents", queryset=Document.objects.order_by("-date", "title")),

@@ -22,7 +22,6 @@ from apps.chains.models import OracleFeed
 from apps.core import identifiers
 from apps.custody.models import Custodian, CustodyAccount
 
-from .filters import forget_choices
 from .models import (
     Chain,
     CorporateAction,
@@ -33,6 +32,7 @@ from .models import (
     Token,
     Venue,
 )
+from .versions import forget_choices
 
 MAX_REGISTRY_BYTES = 20 * 1024 * 1024  # 20 MB: about 100x the shipped catalogue
 

@@ -1,29 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.catalog.models import Chain, Issuer, Token
-from apps.custody.models import Custodian
-
 from .health import run_checks
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    figures = Token.objects.aggregate(
-        tokens=Count("id"),
-        stocks=Count("id", filter=Q(security__kind="stock")),
-        etfs=Count("id", filter=Q(security__kind="etf")),
-    )
-    figures["chains"] = Chain.objects.count()
-    figures["issuers"] = Issuer.objects.count()
-    figures["custodians"] = Custodian.objects.count()
-    return render(request, "home.html", {"figures": figures})
 
 
 @never_cache

@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("tokens/", views.token_list, name="token-list"),
-    path("tokens/<str:symbol>/", views.token_detail, name="token-detail"),
+    path("tokens/<symbol:symbol>/", views.token_detail, name="token-detail"),
 ]

@@ -6,23 +6,11 @@ import django_filters
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from apps.core import cache_versions
-
-from .models import Security, Token
+from apps.catalog.models import Security, Token
+from apps.catalog.versions import catalog_version
 
 CHOICES_CACHE_SECONDS = 60  # filter options change only when the registry does
-
-
-CHOICES_VERSION_KEY = "catalog:choices-version"
-
-
-def choices_version() -> int:
-    return cache_versions.current(CHOICES_VERSION_KEY)
-
-
-def forget_choices() -> None:
-    """Called when the catalogue changed: the next page reads the options afresh."""
-    cache_versions.bump(CHOICES_VERSION_KEY)
+MAX_SEARCH_CHARS = 100  # a search longer than any symbol, name or ISIN is refused
 
 
 def _options() -> dict[str, list[tuple[str, str]]]:
@@ -38,7 +26,7 @@ def _options() -> dict[str, list[tuple[str, str]]]:
         chains = sorted({(slug, name) for _, slug, name in rows if slug}, key=lambda c: c[1])
         return {"sector": [(s, s) for s in sectors], "chain": chains}
 
-    return cache.get_or_set(f"catalog:options:{choices_version()}", load, CHOICES_CACHE_SECONDS)
+    return cache.get_or_set(f"catalog:options:{catalog_version()}", load, CHOICES_CACHE_SECONDS)
 
 
 def sector_choices() -> list[tuple[str, str]]:
@@ -56,10 +44,22 @@ SORTS = {
     "sector": ("security__sector", "symbol"),
     "launch": ("-launch_date", "symbol"),
 }
+SORT_CHOICES = [
+    ("symbol", "Symbol A to Z"),
+    ("-symbol", "Symbol Z to A"),
+    ("name", "Name"),
+    ("sector", "Sector"),
+    ("launch", "Newest first"),
+]
 
 
 class TokenFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label="Search",
+        max_length=MAX_SEARCH_CHARS,
+        help_text="Part of a symbol, a token or company name or a ticker, or a whole ISIN.",
+    )
     kind = django_filters.ChoiceFilter(
         field_name="security__kind",
         choices=Security.Kind.choices,
@@ -71,6 +71,7 @@ class TokenFilter(django_filters.FilterSet):
         choices=sector_choices,
         label="Sector",
         empty_label="All sectors",
+        help_text="One of the sectors of the catalogue's underlyings.",
     )
     chain = django_filters.ChoiceFilter(
         field_name="deployments__chain__slug",
@@ -78,19 +79,11 @@ class TokenFilter(django_filters.FilterSet):
         label="Chain",
         empty_label="All chains",
         distinct=True,
+        help_text="The slug of a chain the token is deployed on.",
     )
     status = django_filters.ChoiceFilter(choices=Token.Status.choices, empty_label="Any status")
     sort = django_filters.ChoiceFilter(
-        method="filter_sort",
-        label="Sort by",
-        empty_label=None,
-        choices=[
-            ("symbol", "Symbol A to Z"),
-            ("-symbol", "Symbol Z to A"),
-            ("name", "Name"),
-            ("sector", "Sector"),
-            ("launch", "Newest first"),
-        ],
+        method="filter_sort", label="Sort by", empty_label=None, choices=SORT_CHOICES
     )
 
     class Meta:
@@ -102,3 +95,10 @@ class TokenFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset: QuerySet[Token], name: str, value: str) -> QuerySet[Token]:
         return queryset.order_by(*SORTS.get(value, ("symbol",)))
+
+    def error_text(self) -> str:
+        """Every refused filter with its reason, on one short line."""
+        return "; ".join(
+            f"{name}: {' '.join(str(m) for m in messages)}"
+            for name, messages in self.errors.items()
+        )[:500]
