@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "csp",
     "apps.core",
     "apps.catalog",
     "apps.custody",
@@ -86,10 +87,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "apps.compliance",
     "apps.onboarding",
+    "apps.explorer",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -194,6 +197,21 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (django-csp): scripts, styles, images and requests
+# from this site only; no inline script or style, no plugin, never framed. A view that sets
+# its own header (KYC documents) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 if envbool("SECURE_PROXY_SSL_HEADER", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -202,20 +220,30 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@xstocks.local")
 COMPLIANCE_EMAIL = env("COMPLIANCE_EMAIL", "compliance@xstocks.local")
 
+# The public API is read-only open data: no authentication at all (a wrong Authorization
+# header is ignored, never checked), and anonymous use is throttled per client address.
+API_ANON_RATE = env("API_ANON_RATE", "600/minute")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.explorer.pagination.LimitOffset",
     "PAGE_SIZE": 50,
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.explorer.throttling.ClientAnonRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + ([] if PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "600/minute")},
+    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "xstocks_site API",
     "DESCRIPTION": (
-        "Open data on share-backed tokenized stocks: catalogue, supply, reserves and prices."
+        "Open data on share-backed tokenized stocks: catalogue, supply, reserves and prices. "
+        "Read-only and open: no authentication (an Authorization header is ignored). "
+        "Anonymous use is limited per client address (API_ANON_RATE); past it the answer "
+        "is 429 with Retry-After. Decimals are strings in plain notation (never floats), "
+        "times are RFC 3339 in UTC. A query parameter that cannot be honoured is refused "
+        "with 400 and a body naming it and saying why; an unknown symbol is 404."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -223,6 +251,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would ask an outside host to check the schema.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "TokenStatusEnum": "apps.catalog.models.Token.Status",
+        "BackingStatusEnum": "apps.reserves.models.ReserveSnapshot.Status",
+        "ChainKindEnum": "apps.catalog.models.Chain.Kind",
+        "SessionEnum": "apps.markets.serializers.SESSION_CHOICES",
+        "PriceSourceEnum": "apps.markets.models.Quote.Source",
+        "IntervalEnum": "apps.markets.models.Bar.Interval",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.explorer.schema.public_api",
+    ],
 }
 
 # Celery. The default broker is the file system under var/, so `make run`

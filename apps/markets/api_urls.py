@@ -6,5 +6,5 @@ from .api import LatestPricesView, TokenPricesView
 
 urlpatterns = [
     path("prices/", LatestPricesView.as_view(), name="api-prices"),
-    path("tokens/<str:symbol>/prices/", TokenPricesView.as_view(), name="api-token-prices"),
+    path("tokens/<symbol:symbol>/prices/", TokenPricesView.as_view(), name="api-token-prices"),
 ]

@@ -7,12 +7,12 @@ from . import api
 urlpatterns = [
     path("reserves/", api.ReservesListView.as_view(), name="api-reserves"),
     path(
-        "tokens/<str:symbol>/reserves/",
+        "tokens/<symbol:symbol>/reserves/",
         api.TokenReservesView.as_view(),
         name="api-token-reserves",
     ),
     path(
-        "tokens/<str:symbol>/reserves/history/",
+        "tokens/<symbol:symbol>/reserves/history/",
         api.TokenReservesHistoryView.as_view(),
         name="api-token-reserves-history",
     ),

@@ -6,12 +6,14 @@ from . import views
 
 urlpatterns = [
     path("transparency/", views.transparency, name="transparency"),
-    path("transparency/<str:symbol>/", views.transparency_token, name="transparency-token"),
+    path("transparency/<symbol:symbol>/", views.transparency_token, name="transparency-token"),
     path(
-        "transparency/<str:symbol>/history.csv", views.history_csv, name="transparency-history-csv"
+        "transparency/<symbol:symbol>/history.csv",
+        views.history_csv,
+        name="transparency-history-csv",
     ),
     path(
-        "transparency/<str:symbol>/history.json",
+        "transparency/<symbol:symbol>/history.json",
         views.history_json,
         name="transparency-history-json",
     ),

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.serializers import BaseSerializer
+
+from apps.catalog.models import Token
+from apps.core.api import SYMBOL_PARAMETER, error_responses
+
+from . import selectors
+from .examples import TOKEN_DETAIL_EXAMPLE, TOKEN_EXAMPLE
+from .filters import TokenFilter
+from .serializers import TokenDetailSerializer, TokenSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The token catalogue",
+        description=(
+            "Every token, filtered like the /tokens/ page (`q`, `kind`, `sector`, `chain`, "
+            "`status`, `sort`) and paged with `limit` and `offset`. An unknown filter value "
+            "or a paging value out of range is refused with 400 and the reason."
+        ),
+        responses={
+            200: TokenSerializer(many=True),
+            **error_responses(bad_request=True),
+        },
+        examples=[
+            OpenApiExample(
+                "one page",
+                value={"count": 61, "next": None, "previous": None, "results": [TOKEN_EXAMPLE]},
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One token",
+        description=(
+            "One token with venues, documents, corporate actions and each deployment's "
+            "latest supply reading (null before the first)."
+        ),
+        parameters=[SYMBOL_PARAMETER],
+        responses={200: TokenDetailSerializer, **error_responses(not_found=True)},
+        examples=[
+            OpenApiExample(
+                "AAPLx", value=TOKEN_DETAIL_EXAMPLE, response_only=True, status_codes=["200"]
+            )
+        ],
+    ),
+)
+class TokenViewSet(viewsets.ReadOnlyModelViewSet):
+    """The token catalogue: read-only, paginated with ?limit=&offset=, filtered like /tokens/."""
+
+    lookup_field = "symbol"
+    filterset_class = TokenFilter
+
+    def get_queryset(self) -> QuerySet[Token]:
+        if self.action == "retrieve":
+            return selectors.token_page()
+        return Token.objects.for_catalog()
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        return TokenDetailSerializer if self.action == "retrieve" else TokenSerializer

@@ -1,0 +1,144 @@
+"""The catalogue as open data: tokens, their underlying, issuer, deployments and, for one
+token, venues, documents, corporate actions and each deployment's latest supply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.catalog.models import (
+    Chain,
+    CorporateAction,
+    Deployment,
+    Document,
+    Issuer,
+    Security,
+    Token,
+    Venue,
+)
+from apps.chains.serializers import SupplySerializer
+from apps.core.api import DecimalTextField
+
+
+class IssuerSerializer(serializers.ModelSerializer):
+    lei = serializers.CharField(help_text="ISO 17442 LEI, or an empty string when none is known.")
+
+    class Meta:
+        model = Issuer
+        fields = ["slug", "name", "jurisdiction", "lei", "website"]
+
+
+class SecuritySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Security
+        fields = ["ticker", "name", "isin", "exchange_mic", "kind", "sector"]
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    chain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    chain_kind = serializers.ChoiceField(
+        source="chain.kind", choices=Chain.Kind.choices, read_only=True
+    )
+    escrow_addresses = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Bridge escrows on this chain: their balance is not circulating.",
+    )
+    explorer_url = serializers.CharField(
+        read_only=True, help_text="The token on the chain's explorer, or an empty string."
+    )
+
+    class Meta:
+        model = Deployment
+        fields = [
+            "chain",
+            "chain_kind",
+            "address",
+            "decimals",
+            "role",
+            "escrow_addresses",
+            "explorer_url",
+        ]
+
+
+class DeploymentDetailSerializer(DeploymentSerializer):
+    supply = serializers.SerializerMethodField(
+        help_text="The latest supply reading of this deployment, or null before the first."
+    )
+
+    class Meta(DeploymentSerializer.Meta):
+        fields = [*DeploymentSerializer.Meta.fields, "supply"]
+
+    @extend_schema_field(SupplySerializer(allow_null=True))
+    def get_supply(self, deployment: Deployment) -> dict[str, Any] | None:
+        """The latest reading, prefetched as `latest_supply` by the token selector."""
+        latest = getattr(deployment, "latest_supply", None)
+        return SupplySerializer(latest[0], context=self.context).data if latest else None
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    chain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Venue
+        fields = ["name", "kind", "url", "chain"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["kind", "title", "url", "sha256", "date"]
+
+
+class CorporateActionSerializer(serializers.ModelSerializer):
+    ratio = DecimalTextField(allow_null=True)
+    multiplier_before = DecimalTextField()
+    multiplier_after = DecimalTextField()
+
+    class Meta:
+        model = CorporateAction
+        fields = [
+            "kind",
+            "ex_date",
+            "ratio",
+            "multiplier_before",
+            "multiplier_after",
+            "description",
+        ]
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    multiplier = DecimalTextField(help_text="Shares of the underlying per token.")
+    issuer = IssuerSerializer(read_only=True)
+    underlying = SecuritySerializer(source="security", read_only=True)
+    deployments = DeploymentSerializer(many=True, read_only=True)
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api-token-detail", lookup_field="symbol", read_only=True
+    )
+
+    class Meta:
+        model = Token
+        fields = [
+            "symbol",
+            "name",
+            "isin",
+            "status",
+            "multiplier",
+            "launch_date",
+            "issuer",
+            "underlying",
+            "deployments",
+            "url",
+        ]
+
+
+class TokenDetailSerializer(TokenSerializer):
+    deployments = DeploymentDetailSerializer(many=True, read_only=True)
+    venues = VenueSerializer(many=True, read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+    corporate_actions = CorporateActionSerializer(many=True, read_only=True)
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "venues", "documents", "corporate_actions"]

@@ -1,0 +1,32 @@
+"""Anonymous API throttling keyed by the real client address.
+
+DRF's own AnonRateThrottle believes any X-Forwarded-For header (with NUM_PROXIES unset), so
+a client could rotate the header to escape its limit. This one asks the site's client-IP
+function, which reads X-Forwarded-For only when the request comes from TRUSTED_PROXIES.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from rest_framework.throttling import AnonRateThrottle
+
+from apps.onboarding.geo import client_ip
+
+if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class ClientAnonRateThrottle(AnonRateThrottle):
+    """API_ANON_RATE requests per client address (e.g. "600/minute"); 429 with Retry-After."""
+
+    def get_rate(self) -> str:
+        return settings.API_ANON_RATE
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request) or "unknown"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
