@@ -1,4 +1,5 @@
-"""The token chart: token price, fair value and oracle rounds as a plotly figure (plain dicts)."""
+"""The token chart: token price, fair value and oracle rounds as a plotly figure, built with
+plotly.graph_objects and sent to plotly.js as its JSON."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
+import plotly.graph_objects as go
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.catalog.models import Token
 from apps.chains.models import OracleRound
+from apps.core.formatting import decimal_text
 
 from .models import Bar
 
@@ -57,18 +60,17 @@ def downsample(points: Sequence[Point], limit: int = MAX_POINTS) -> list[Point]:
     return [kept[k] for k in sorted(kept)]
 
 
-def _trace(name: str, points: Sequence[Point], **extra: object) -> dict[str, object]:
-    return {
-        "type": "scatter",
-        "name": name,
-        "x": [p[0].isoformat() for p in points],
+def _trace(name: str, points: Sequence[Point], **extra: object) -> go.Scatter:
+    return go.Scatter(
+        name=name,
+        x=[p[0].isoformat() for p in points],
         # Prices go out as strings: JSON numbers would be read as floats on the way.
-        "y": [format(p[1].normalize(), "f") for p in points],
+        y=[decimal_text(p[1]) for p in points],
         **extra,
-    }
+    )
 
 
-def token_chart(token: Token, *, range_: str = "1D", now: dt.datetime | None = None) -> dict:
+def token_figure(token: Token, *, range_: str = "1D", now: dt.datetime | None = None) -> go.Figure:
     """A plotly figure for one token over a range (1D, 1W, 1M, 1Y, All): three queries."""
     if range_ not in RANGES:
         raise ValueError(f"range must be one of {', '.join(RANGES)}")
@@ -94,18 +96,24 @@ def token_chart(token: Token, *, range_: str = "1D", now: dt.datetime | None = N
     def clip(points: list[Point]) -> list[Point]:
         return downsample([p for p in points if since is None or p[0] >= since])
 
-    return {
-        "data": [
+    return go.Figure(
+        data=[
             _trace(f"{token.symbol} price", clip(token_points), mode="lines"),
             _trace("Fair value", clip(fair_points), mode="lines", line={"dash": "dot"}),
             _trace("Oracle rounds", clip(oracle_points), mode="markers", marker={"size": 6}),
         ],
-        "layout": {
-            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
-            "height": 320,
-            "xaxis": {"type": "date"},
-            "yaxis": {"title": {"text": "USD"}, "type": "linear", "tickformat": ",.2f"},
-            "legend": {"orientation": "h", "y": -0.2},
-            "hovermode": "x unified",
-        },
-    }
+        layout=go.Layout(
+            template="none",
+            margin={"l": 50, "r": 10, "t": 10, "b": 40},
+            height=320,
+            xaxis={"type": "date"},
+            yaxis={"title": {"text": "USD"}, "type": "linear", "tickformat": ",.2f"},
+            legend={"orientation": "h", "y": -0.2},
+            hovermode="x unified",
+        ),
+    )
+
+
+def token_chart(token: Token, *, range_: str = "1D", now: dt.datetime | None = None) -> dict:
+    """token_figure() as the JSON-ready dict plotly.js draws (data and layout)."""
+    return token_figure(token, range_=range_, now=now).to_plotly_json()

@@ -81,12 +81,14 @@ def token_chart(request: HttpRequest, symbol: str) -> JsonResponse:
 
 @require_GET
 def token_calculator(request: HttpRequest, symbol: str) -> HttpResponse:
-    """How much of the token an amount of USD buys at the current price."""
+    """How much of the token an amount of USD buys at the current price (?usd=)."""
     token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
     price = token_price(token)
     calc = calculate(request.GET.get("usd"), price.price)
+    # An amount that cannot be read answers 400, the reason in the fragment the page shows.
     return render(
         request,
         "markets/partials/_token_price.html#calculator",
         {"token": token, "price": price, "calc": calc},
+        status=400 if calc.amount is None else 200,
     )

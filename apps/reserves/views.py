@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Token
+from apps.core.formatting import decimal_text, parse_since
+from apps.core.http import bad_request
 
 from . import payloads, selectors
+from .charts import ratio_figure
 from .models import Alert, ReserveSnapshot
+from .serializers import HistorySerializer
 
 
 @require_GET
@@ -50,11 +56,8 @@ def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
         "custodians": snapshot.provenance.get("holdings_by_custodian", []) if snapshot else [],
         "alerts": list(Alert.objects.filter(token=token, resolved_at__isnull=True)),
         "attestations": selectors.attestations_for(token),
-        "chart": {
-            "x": [p[0].isoformat() for p in chart],
-            "y": [payloads.dec(p[1] * 100) if p[1] is not None else None for p in chart],
-            "status": [p[2] for p in chart],
-        },
+        "chart": ratio_figure(chart).to_plotly_json() if chart else None,
+        "chart_points": len(chart),
         "history_count": len(points),
         "multipliers": multipliers,
         "age": selectors.data_age(snapshot),
@@ -65,10 +68,10 @@ def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
 def _history_or_400(request: HttpRequest, symbol: str) -> tuple[Token, list] | HttpResponse:
     token = get_object_or_404(Token, symbol=symbol)
     try:
-        since = payloads.parse_since(request.GET.get("since"))
+        since = parse_since(request.GET.get("since"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain")
-    return token, selectors.history(token, since=since)
+        return bad_request(request, str(exc))
+    return token, payloads.history_rows(selectors.history(token, since=since))
 
 
 @require_GET
@@ -76,14 +79,25 @@ def history_csv(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
         return found
-    token, points = found
+    token, rows = found
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{token.symbol}-reserves.csv"'
     writer = csv.writer(response)
     writer.writerow(payloads.HISTORY_FIELDS)
-    for row in payloads.history_rows(points):
-        writer.writerow([row[f] if row[f] is not None else "" for f in payloads.HISTORY_FIELDS])
+    for row in rows:
+        writer.writerow([_cell(row[f]) for f in payloads.HISTORY_FIELDS])
     return response
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: decimals in plain notation, times in ISO 8601, nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 @require_GET
@@ -91,10 +105,7 @@ def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
         return found
-    token, points = found
-    response = JsonResponse(
-        {"symbol": token.symbol, "history": payloads.history_rows(points)},
-        json_dumps_params={"indent": None},
-    )
+    token, rows = found
+    response = JsonResponse(HistorySerializer({"symbol": token.symbol, "history": rows}).data)
     response["Content-Disposition"] = f'attachment; filename="{token.symbol}-reserves.json"'
     return response
