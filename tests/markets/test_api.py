@@ -75,3 +75,25 @@ def test_beat_schedules_sync_prices_from_settings(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["markets-sync-prices"]
     assert entry["task"] == "markets.sync_prices"
     assert entry["schedule"] == float(settings.MARKETS_SYNC_SECONDS)
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["2024-02-30", "2024-01-01T25:00:00Z", "2024-01-01T10:00:00+99:00", "2024-01-01T25:00"],
+)
+def test_impossible_since_answers_400_never_500(client, aapl, since):
+    response = client.get("/api/v1/tokens/AAPLx/prices/", {"since": since})
+    assert response.status_code == 400
+    assert "since" in response.json()["since"][0]
+
+
+def test_prices_answer_is_typed_with_decimal_strings(client, aapl):
+    price_token(aapl, price="228.50", underlying="228.00", at=timezone.now())
+    row = client.get("/api/v1/prices/").json()["results"][0]
+    assert row["price"] == "228.5" and row["fair_value"] == "228"
+    assert row["source"] == "simulator" and row["session"] in {
+        "pre_market",
+        "regular",
+        "after_hours",
+        "closed",
+    }
