@@ -15,10 +15,13 @@ MAX_PAGE = 100_000  # page numbers beyond this are refused, not clamped
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
-def whole_number(text: str | None, *, name: str, default: int, low: int, high: int) -> int:
+def whole_number(
+    text: str | None, *, name: str, default: int, low: int, high: int, empty_ok: bool = True
+) -> int:
     """A query parameter that must be a whole number from `low` to `high` (the default when
-    absent); ValueError with the reason for anything else (1e20, -1, 2.5, 10**20)."""
-    if text is None or text == "":
+    absent, or empty where `empty_ok`: an HTML form sends empty fields); ValueError with
+    the reason for anything else (1e20, -1, 2.5, 10**20)."""
+    if text is None or (text == "" and empty_ok):
         return default
     if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
         shown = text if len(text) <= 20 else text[:20] + "…"
@@ -67,7 +70,12 @@ class LimitOffset(LimitOffsetPagination):
     def _read(self, request: Request, name: str, default: int, low: int, high: int) -> int:
         try:
             return whole_number(
-                request.query_params.get(name), name=name, default=default, low=low, high=high
+                request.query_params.get(name),
+                name=name,
+                default=default,
+                low=low,
+                high=high,
+                empty_ok=False,
             )
         except ValueError as exc:
             raise ValidationError({name: [str(exc)]}) from None

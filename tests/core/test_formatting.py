@@ -85,7 +85,7 @@ def test_parse_since_reads_dates_and_rfc3339_date_times(text, moment):
         ("2024-01-01T10:00", "is not a date"),  # no seconds, no offset: not RFC 3339
         ("yesterday", "is not a date"),
         ("", "is not a date"),
-        ("２０２４-01-01", "is not a date"),  # full-width digits
+        ("\uff12\uff10\uff12\uff14-01-01", "is not a date"),  # full-width digits
         ("9" * 500, "longer than 64 characters"),
     ],
 )
