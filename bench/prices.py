@@ -33,6 +33,8 @@ os.environ.setdefault("DEBUG", "false")
 # Each request closes its connection, so the throwaway database can be dropped at the end.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# One address sends every request: measure the answers, not the API throttle.
+os.environ.setdefault("API_ANON_RATE", "100000000/minute")
 
 import django  # noqa: E402
 

@@ -127,28 +127,6 @@ class TokenPrice:
             return None
         return ((self.price / self.day_ago - 1) * 100).quantize(BPS_PLACES)
 
-    def as_dict(self) -> dict[str, object]:
-        def num(value: Decimal | None) -> str | None:
-            return None if value is None else format(value.normalize(), "f")
-
-        return {
-            "price": num(self.price),
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "age_seconds": int(self.age.total_seconds()) if self.age is not None else None,
-            "stale": self.stale,
-            "source": self.source or None,
-            "fair_value": num(self.fair_value),
-            "underlying_price": num(self.underlying_price),
-            "underlying_as_of": self.underlying_as_of.isoformat()
-            if self.underlying_as_of
-            else None,
-            "underlying_stale": self.underlying_stale,
-            "premium_bps": num(self.premium_bps),
-            "change_24h": num(self.change_24h),
-            "change_24h_pct": num(self.change_24h_pct),
-            "session": self.session.state.value,
-        }
-
 
 def price_of(token: Token, *, session: MarketSession, now: dt.datetime | None = None) -> TokenPrice:
     """The TokenPrice of a token annotated by with_prices()."""
