@@ -169,3 +169,23 @@ def test_openapi_schema_and_docs_are_served_locally(client):
     assert "<script>" not in html and "<style>" not in html  # runs under the CSP
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/nothing/",
+        "/api/v1/tokens/%00/",
+        "/api/v1/tokens/a%20b/reserves/",
+        "/api/v1/tokens/x" + "y" * 30 + "/",
+    ],
+)
+def test_unknown_api_urls_and_impossible_symbols_answer_json_404(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_impossible_symbols_on_pages_answer_404_pages(client):
+    response = client.get("/tokens/%00/")
+    assert response.status_code == 404 and b"Not found" in response.content

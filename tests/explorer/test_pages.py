@@ -190,3 +190,11 @@ def test_multipliers_show_every_digit_and_no_exponent(client):
     Token.objects.filter(pk=token.pk).update(multiplier=Decimal("1000"))
     html = client.get("/tokens/").content.decode()
     assert ">1000<" in html and "1E+3" not in html
+
+
+def test_htmx_request_with_a_bad_page_gets_the_reason_alone(client):
+    make_catalog(1)
+    response = client.get("/tokens/?page=1e20", HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<html" not in html and "must be a whole number" in html
