@@ -1,4 +1,4 @@
-"""Reads of chain observations for the pages and APIs that compose them."""
+"""Reads of chain data for pages and other apps."""
 
 from __future__ import annotations
 
@@ -7,15 +7,11 @@ from django.db.models import Prefetch
 from .models import SupplyObservation
 
 
-def latest_supply_prefetch(prefix: str = "") -> Prefetch:
+def latest_supply_prefetch(lookup: str = "deployments__supply_observations") -> Prefetch:
     """Each deployment's latest supply reading as `deployment.latest_supply` (a list of 0 or
-    1 observation): one query for any number of deployments.
-
-    On a Deployment queryset use it as is; through another model pass the path to the
-    deployments, e.g. `Token.objects.prefetch_related(latest_supply_prefetch("deployments__"))`.
-    """
+    1 observation), for Token or Deployment querysets: one query for all deployments."""
     return Prefetch(
-        f"{prefix}supply_observations",
+        lookup,
         queryset=SupplyObservation.objects.latest_per_deployment(),
         to_attr="latest_supply",
     )

@@ -34,4 +34,4 @@ def catalogue() -> QuerySet[Token]:
 def token_page() -> QuerySet[Token]:
     """One token with everything its page and its API answer show, and each deployment's
     latest supply reading (`deployment.latest_supply`)."""
-    return Token.objects.for_detail().prefetch_related(latest_supply_prefetch("deployments__"))
+    return Token.objects.for_detail().prefetch_related(latest_supply_prefetch())
