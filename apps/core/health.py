@@ -40,7 +40,7 @@ def check_broker() -> None:
 def check_geoip() -> None:
     """The IP-to-country database of the jurisdiction gate: without it no country is known
     and the gate cannot block by IP, so the site reports itself unhealthy."""
-    from apps.onboarding.geo import country_database_error
+    from apps.jurisdictions.geo import country_database_error
 
     error = country_database_error()
     if error:

@@ -31,7 +31,7 @@ def test_healthz_names_the_broker_when_it_is_down(client, settings):
 
 
 def test_healthz_names_a_missing_country_database(client, settings, tmp_path):
-    from apps.onboarding.geo import reset_reader_cache
+    from apps.jurisdictions.geo import reset_reader_cache
 
     settings.GEOIP_DB_PATH = tmp_path / "missing.mmdb"
     reset_reader_cache()
