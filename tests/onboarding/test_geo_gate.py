@@ -5,8 +5,8 @@ from django.conf import settings as django_settings
 from django.test import RequestFactory
 from django.utils.html import escape
 
-from apps.compliance.models import AccessLogEntry, JurisdictionRule
-from apps.onboarding.geo import client_ip, country_for_ip, reset_reader_cache, truncate_ip
+from apps.jurisdictions.geo import client_ip, country_for_ip, reset_reader_cache, truncate_ip
+from apps.jurisdictions.models import AccessLogEntry, JurisdictionRule
 from tests.onboarding.conftest import CN_IP, DE_IP, DE_IP6, IR_IP, US_IP
 
 pytestmark = pytest.mark.django_db
