@@ -8,7 +8,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
-from apps.compliance.models import AuditEvent
+from apps.audit.models import AuditEvent
 from apps.onboarding.models import KycCase
 from tests.factories import TEST_PASSWORD
 
