@@ -29,6 +29,8 @@ def test_check_deploy_is_clean_under_production_settings():
         XSTOCKS_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="xstocks.example",
+        REDIS_CACHE_URL="redis://127.0.0.1:6379/1",
+        TRUSTED_PROXIES="127.0.0.1",
     )
     assert proc.returncode == 0, proc.stderr
     assert "no issues" in proc.stdout
