@@ -5,14 +5,11 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.compliance.services import decisions, rules
+from apps.compliance.services import decisions
 from apps.jurisdictions.models import AccessLogEntry, JurisdictionRule
-from apps.onboarding import models as onboarding_models
 from apps.onboarding.models import KycCase
 from apps.onboarding.services import documents
 from apps.onboarding.services.cases import transition_case
@@ -66,27 +63,6 @@ def test_officer_can_read_any_kyc_document_and_the_view_is_audited(client, submi
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="document.view")
     assert (event.actor, event.object_id, event.ip_address) == (officer, str(doc.pk), DE_IP)
-
-
-def _queue_queries(client, url="/compliance/") -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
-def _submitted_cases(n: int) -> None:
-    for _ in range(n):
-        case = KycCaseFactory()
-        transition_case(case=case, to_state="submitted", actor=case.user)
-
-
-def test_queue_query_count_does_not_grow_with_cases(client, officer):
-    client.force_login(officer)
-    _submitted_cases(3)
-    small = _queue_queries(client)
-    _submitted_cases(30)
-    assert _queue_queries(client) == small
-    assert _queue_queries(client, "/compliance/?risk=high&sort=newest") == small
 
 
 def test_queue_filters_and_htmx_partial(client, officer, high_risk_case):
@@ -276,77 +252,6 @@ def test_access_log_chart_has_one_trace_per_country(client, officer):
     client.force_login(officer)
     body = client.get("/compliance/access-log/").content.decode()
     assert 'id="blocks-data"' in body and "vendor/plotly.min.js" in body
-
-
-def test_case_page_query_count_does_not_grow(client, officer, submitted_case):
-    from apps.onboarding.models import ScreeningHit
-    from tests.factories import DeclarationFactory
-
-    def add(n: int) -> None:
-        profile = submitted_case.declaration.profile
-        for i in range(n):
-            onboarding_models.KycDocument.objects.create(
-                case=submitted_case,
-                kind="identity",
-                original_name=f"p{i}.png",
-                content_type="image/png",
-                size=1,
-                sha256="0" * 64,
-                storage_name=f"s-{n}-{i}",
-                uploaded_by=submitted_case.user,
-            )
-            ScreeningHit.objects.create(
-                case=submitted_case,
-                source="ofac-sdn",
-                external_id=str(i),
-                entry_name="X",
-                matched_name="X",
-                score="90",
-                name_score="90",
-            )
-            DeclarationFactory(profile=profile)
-
-    client.force_login(officer)
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(f"/compliance/cases/{submitted_case.pk}/").status_code == 200
-        return len(ctx.captured_queries)
-
-    add(2)
-    small = count()
-    add(12)
-    assert count() == small
-
-
-@pytest.mark.parametrize(
-    "url", ["/compliance/rules/", "/compliance/access-log/", "/compliance/reports/"]
-)
-def test_list_pages_query_count_does_not_grow(client, officer, url):
-    def grow(n: int, start: int) -> None:
-        for i in range(start, start + n):
-            code = f"Q{chr(65 + i % 26)}"
-            rules.set_rule(
-                officer=officer, country=code, status="review", reason=f"r{i}", legal_basis="b"
-            )
-            rule = JurisdictionRule.objects.filter(country=code).first()
-            AccessLogEntry.objects.create(
-                country=code, path="/onboarding/", ip_prefix="x", rule=rule
-            )
-            case = KycCaseFactory(declaration__residence_country=code)
-            transition_case(case=case, to_state="submitted", actor=case.user)
-
-    client.force_login(officer)
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
-
-    grow(2, 0)
-    small = count()
-    grow(12, 2)
-    assert count() == small
 
 
 def test_access_log_search_by_path_and_date(client, officer):
