@@ -73,3 +73,27 @@ def test_oversized_rule_and_note_are_refused(client, officer, submitted_case):
     assert submitted_case.state == "submitted"
     response = client.post("/compliance/rules/1/end/", {"reason": "r" * 5000})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (
+            "/compliance/rules/",
+            {"country": "DE", "status": "blocked", "reason": "r", "legal_basis": "b"},
+        ),
+        ("/compliance/cases/{pk}/decide/", {"decision": "approve", "reason_code": "verified"}),
+    ],
+)
+def test_back_office_posts_need_the_csrf_token(officer, submitted_case, url, data):
+    from django.test import Client
+
+    from apps.jurisdictions.models import JurisdictionRule
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    response = client.post(url.format(pk=submitted_case.pk), data)
+    assert response.status_code == 403
+    assert not JurisdictionRule.objects.filter(country="DE").exists()
+    submitted_case.refresh_from_db()
+    assert submitted_case.state == "submitted"

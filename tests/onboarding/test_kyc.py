@@ -320,3 +320,17 @@ def test_documents_are_served_as_sandboxed_downloads(client, investor_case):
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["X-Frame-Options"] == "DENY"
+
+
+def test_upload_without_csrf_token_is_refused(investor_case):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(investor_case.user)
+    response = client.post(
+        "/onboarding/documents/",
+        {"kind": "identity", "file": SimpleUploadedFile("p.png", PNG)},
+        REMOTE_ADDR=DE_IP,
+    )
+    assert response.status_code == 403
+    assert not KycDocument.objects.exists()

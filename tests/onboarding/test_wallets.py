@@ -184,3 +184,17 @@ def test_allowlist_query_count_does_not_grow(client, officer):
     small = [count("/compliance/allowlist.csv"), count("/compliance/allowlist.json")]
     _verified_wallets(12)
     assert [count("/compliance/allowlist.csv"), count("/compliance/allowlist.json")] == small
+
+
+def test_unsigned_addresses_per_investor_are_bounded(approved):
+    from apps.onboarding.services.wallets import MAX_PENDING_WALLETS
+    from tests.factories import evm_address
+
+    user = approved.user
+    for i in range(MAX_PENDING_WALLETS):
+        issue_wallet_challenge(user=user, kind="evm", address=evm_address(f"w{i}"))
+    with pytest.raises(errors.OnboardingError, match="waiting for a signature"):
+        issue_wallet_challenge(user=user, kind="evm", address=evm_address("one-too-many"))
+    # A new message for an address already claimed is still given.
+    issue_wallet_challenge(user=user, kind="evm", address=evm_address("w0"))
+    assert Wallet.objects.filter(user=user).count() == MAX_PENDING_WALLETS
