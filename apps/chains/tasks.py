@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.catalog.models import Chain, Token
+from apps.core.models import JobRun
 
 from . import services
-from .models import OracleFeed, SyncRun
+from .models import OracleFeed
 from .readings import ChainReadError
 
 TASK_TIME_LIMIT = 120  # seconds, hard: a sync of 512 deployments takes about 1 s
@@ -21,8 +22,8 @@ class TransientSyncError(ChainReadError):
         super().__init__(message, transient=True)
 
 
-def _outcome(run: SyncRun) -> dict:
-    if run.status == SyncRun.Status.FAILED and run.counts.get("transient"):
+def _outcome(run: JobRun) -> dict:
+    if run.status == JobRun.Status.FAILED and run.counts.get("transient"):
         raise TransientSyncError(run.error)
     return {"run": run.pk, "status": run.status, "counts": run.counts, "error": run.error}
 

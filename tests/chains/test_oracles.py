@@ -8,7 +8,8 @@ from django.core.management.base import CommandError
 
 from apps.catalog.models import Chain
 from apps.chains import services
-from apps.chains.models import OracleFeed, OracleRound, SyncRun
+from apps.chains.models import OracleFeed, OracleRound
+from apps.core.models import JobRun
 from apps.devchain import evm_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chain]
@@ -47,8 +48,8 @@ def test_a_feed_without_answer_reverts_and_fails_the_run(w3, minted_token, write
     )
     with pytest.raises(CommandError, match="oracle sync failed on anvil"):
         call_command("sync_oracles")
-    run = SyncRun.objects.get(job=services.ORACLE_JOB)
-    assert run.status == SyncRun.Status.FAILED
+    run = JobRun.objects.get(job=services.ORACLE_JOB)
+    assert run.status == JobRun.Status.FAILED
     assert f"latestRoundData() reverted on {empty}" in run.error
     assert anvil.url in run.error
     assert not OracleRound.objects.exists()
