@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
+                "apps.compliance.context_processors.staff",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -363,12 +364,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Node and vendor URLs may carry keys: every line written is cut to scheme://host[:port].
+    "filters": {"scrub_urls": {"()": "apps.core.redaction.ScrubUrlsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_urls"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # The Solana client's HTTP library logs every request at INFO.
         "httpx2": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # web3 and urllib3 log the endpoint (with its key) and the path of every request.
+        "web3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }

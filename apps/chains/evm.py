@@ -34,6 +34,9 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, We
 from web3.method import Method, default_root_munger
 from web3.types import RPCEndpoint
 
+from apps.core import safejson
+from apps.core.redaction import redact_url
+
 from .readings import (
     BlockRef,
     ChainReadError,
@@ -42,6 +45,7 @@ from .readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    scrubbed_errors,
 )
 
 DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip
@@ -71,6 +75,11 @@ class _CountingProvider(HTTPProvider):
         self.round_trips += 1
         return super().make_batch_request(requests_)
 
+    @staticmethod
+    def decode_rpc_response(raw_response: bytes) -> Any:
+        # Refuse deep nesting before json parses it: see apps.core.safejson.
+        return safejson.loads(raw_response)
+
 
 @dataclass(frozen=True)
 class _Call:
@@ -90,6 +99,7 @@ class _Node:
 
     def __init__(self, *, rpc_url: str, chain_name: str, timeout: float) -> None:
         self.rpc_url = rpc_url
+        self.label = redact_url(rpc_url)  # what messages show: scheme://host[:port]
         self.chain_name = chain_name
         # No retries inside web3: the caller's task retries with backoff, and a
         # failed read must fail fast with its real cause.
@@ -109,7 +119,7 @@ class _Node:
         )
 
     def error(self, cause: str, *, transient: bool = False) -> ChainReadError:
-        return ChainReadError(f"{self.chain_name} ({self.rpc_url}): {cause}", transient=transient)
+        return ChainReadError(f"{self.chain_name} ({self.label}): {cause}", transient=transient)
 
     @contextmanager
     def faults(self, doing: str) -> Iterator[None]:
@@ -135,6 +145,8 @@ class _Node:
             raise self.error(f"garbled reply (not JSON) while {doing}") from exc
         except Web3RPCError as exc:
             raise self.error(f"node error while {doing}: {exc}") from exc
+        except (RecursionError, safejson.JSONTooDeep) as exc:
+            raise self.error(f"garbled reply (nested too deep) while {doing}") from exc
         except (Web3Exception, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise self.error(f"garbled reply while {doing}: {type(exc).__name__}: {exc}") from exc
         except requests.exceptions.RequestException as exc:
@@ -291,6 +303,7 @@ def _address(node: _Node, address: str) -> str:
         raise node.error(f"{address!r} is not an EVM address") from exc
 
 
+@scrubbed_errors
 def read_supplies(
     *,
     rpc_url: str,
@@ -347,6 +360,7 @@ def read_supplies(
     )
 
 
+@scrubbed_errors
 def read_oracles(
     *,
     rpc_url: str,

@@ -2,7 +2,7 @@
 
 Writes are idempotent: observations are unique per (deployment, block) and rounds per
 (feed, round id), so a re-run at the same block or round creates nothing. A failed
-read records a failed SyncRun with the client's message and writes no observation, so
+read records a failed JobRun with the client's message and writes no observation, so
 the last good value stays.
 """
 
@@ -19,9 +19,11 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.catalog.models import Chain, Deployment, Token
+from apps.core.models import JobRun
+from apps.core.redaction import redact_url
 
 from . import evm
-from .models import OracleFeed, OracleRound, SupplyObservation, SyncRun
+from .models import OracleFeed, OracleRound, SupplyObservation
 from .readings import ChainReadError, SupplySnapshot, SupplyTarget
 from .signals import supply_synced
 
@@ -32,27 +34,25 @@ ORACLE_JOB = "sync_oracles"
 JOBS = (SUPPLY_JOB, ORACLE_JOB)
 
 
-def _start(job: str, chain: Chain) -> SyncRun:
-    return SyncRun.objects.create(
-        job=job, chain=chain, node=chain.effective_rpc_url, started_at=timezone.now()
-    )
+def _start(job: str, chain: Chain) -> JobRun:
+    # The node is stored as scheme://host[:port]: never a key, user or path.
+    return JobRun.start(job=job, scope=chain.slug, node=chain.effective_rpc_url)
 
 
-def _fail(run: SyncRun, message: str, *, transient: bool = False, **counts: int) -> SyncRun:
-    run.status = SyncRun.Status.FAILED
-    run.error = message
-    run.counts = {**counts, "transient": transient}
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "counts", "finished_at"])
-    logger.warning("%s: %s", run, message)
+def _fail(
+    run: JobRun, message: str, *, chain: Chain, transient: bool = False, **counts: int
+) -> JobRun:
+    run.fail(message, secrets=(chain.effective_rpc_url,), **counts, transient=transient)
+    logger.warning("%s: %s", run, run.error)
     return run
 
 
-def _finish(run: SyncRun, **counts: int) -> None:
-    run.status = SyncRun.Status.OK
-    run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "counts", "finished_at"])
+def _finish(run: JobRun, **counts: int) -> None:
+    run.finish(**counts)
+
+
+def _no_url(chain: Chain) -> str:
+    return f"{chain.name}: no rpc_url configured (registry or RPC_URL_*)"
 
 
 def read_chain_supplies(
@@ -61,10 +61,12 @@ def read_chain_supplies(
     """Ask the chain's client for these supplies (EVM at a pinned block, Solana finalized)."""
     url = chain.effective_rpc_url
     if not url:
-        raise ChainReadError(f"{chain.name}: no rpc_url configured (registry or RPC_URL_*)")
+        raise ChainReadError(_no_url(chain))
     if chain.kind == Chain.Kind.EVM:
         if chain.chain_id is None:
-            raise ChainReadError(f"{chain.name} ({url}): the registry gives no chain id")
+            raise ChainReadError(
+                f"{chain.name} ({redact_url(url)}): the registry gives no chain id"
+            )
         return evm.read_supplies(
             rpc_url=url,
             chain_name=chain.name,
@@ -78,8 +80,10 @@ def read_chain_supplies(
         # Imported here: the Solana client is optional for EVM-only installations.
         try:
             from apps.chains import solana
-        except ImportError as exc:
-            raise ChainReadError(f"{chain.name} ({url}): no Solana client installed") from exc
+        except ImportError:
+            raise ChainReadError(
+                f"{chain.name} ({redact_url(url)}): no Solana client installed"
+            ) from None
 
         return solana.read_supplies(
             rpc_url=url,
@@ -90,10 +94,10 @@ def read_chain_supplies(
     raise ChainReadError(f"{chain.name}: unknown chain kind {chain.kind!r}")
 
 
-def sync_supply(*, chain: Chain, token: Token | None = None) -> SyncRun:
+def sync_supply(*, chain: Chain, token: Token | None = None) -> JobRun:
     """Read the supply of every deployment on `chain` (or only `token`'s) and record it.
 
-    Returns the SyncRun; a failed read returns it with status failed and the error, and
+    Returns the JobRun; a failed read returns it with status failed and the error, and
     `counts["transient"]` says whether retrying later may help.
     """
     run = _start(SUPPLY_JOB, chain)
@@ -109,14 +113,17 @@ def sync_supply(*, chain: Chain, token: Token | None = None) -> SyncRun:
     try:
         snapshot = read_chain_supplies(chain=chain, targets=targets)
     except ChainReadError as exc:
-        return _fail(run, str(exc), transient=exc.transient, deployments=len(deployments))
+        return _fail(
+            run, str(exc), chain=chain, transient=exc.transient, deployments=len(deployments)
+        )
 
     by_address = {r.address: r for r in snapshot.readings}
     missing = [d.address for d in deployments if d.address not in by_address]
     if missing:
         return _fail(
             run,
-            f"{chain.name} ({run.node}): no reading for {', '.join(missing[:5])}"
+            chain=chain,
+            message=f"{chain.name} ({run.node}): no reading for {', '.join(missing[:5])}"
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
             deployments=len(deployments),
         )
@@ -158,12 +165,12 @@ def sync_supply(*, chain: Chain, token: Token | None = None) -> SyncRun:
         if new:
             token_ids = sorted({d.token_id for d in deployments if d.pk not in existing})
             transaction.on_commit(
-                lambda: supply_synced.send(sender=SyncRun, chain=chain, token_ids=token_ids)
+                lambda: supply_synced.send(sender=JobRun, chain=chain, token_ids=token_ids)
             )
     return run
 
 
-def sync_oracles(*, chain: Chain) -> SyncRun:
+def sync_oracles(*, chain: Chain) -> JobRun:
     """Read latestRoundData() of every oracle feed on an EVM chain and record new rounds."""
     run = _start(ORACLE_JOB, chain)
     feeds = list(OracleFeed.objects.filter(chain=chain).order_by("pk"))
@@ -171,12 +178,15 @@ def sync_oracles(*, chain: Chain) -> SyncRun:
         _finish(run, feeds=0, created=0, existing=0)
         return run
     if chain.kind != Chain.Kind.EVM or chain.chain_id is None:
-        return _fail(run, f"{chain.name}: oracle feeds are read on EVM chains only")
-    if not run.node:
-        return _fail(run, f"{chain.name}: no rpc_url configured (registry or RPC_URL_*)")
+        return _fail(run, f"{chain.name}: oracle feeds are read on EVM chains only", chain=chain)
+    url = chain.effective_rpc_url
+    if not url:
+        return _fail(
+            run, f"{chain.name}: no rpc_url configured (registry or RPC_URL_*)", chain=chain
+        )
     try:
         snapshot = evm.read_oracles(
-            rpc_url=run.node,
+            rpc_url=url,
             chain_name=chain.name,
             expected_chain_id=chain.chain_id,
             addresses=[f.address for f in feeds],
@@ -184,7 +194,7 @@ def sync_oracles(*, chain: Chain) -> SyncRun:
             timeout=settings.CHAIN_RPC_TIMEOUT_SECONDS,
         )
     except ChainReadError as exc:
-        return _fail(run, str(exc), transient=exc.transient, feeds=len(feeds))
+        return _fail(run, str(exc), chain=chain, transient=exc.transient, feeds=len(feeds))
 
     by_address = {r.address: r for r in snapshot.readings}
     now = timezone.now()

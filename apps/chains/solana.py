@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx2
 from solana.exceptions import SolanaRpcException
@@ -40,7 +40,9 @@ from apps.chains.readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    scrubbed_errors,
 )
+from apps.core.redaction import redact_url
 
 # getMultipleAccounts refuses more than 100 keys per call on Solana RPC nodes.
 MAX_ACCOUNTS_PER_CALL = 100
@@ -87,6 +89,7 @@ class _Mint:
     scaled_ui: tuple[Decimal, int, Decimal] | None  # multiplier, effective ts, new multiplier
 
 
+@scrubbed_errors
 def read_supplies(
     *,
     rpc_url: str,
@@ -132,12 +135,9 @@ def read_supplies(
 
 
 def node_label(rpc_url: str) -> str:
-    """The node as named in errors: scheme, host, port and path; no credentials or query."""
-    parts = urlsplit(rpc_url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    """The node as named in errors and logs: scheme, host and port only (providers put
+    API keys in the path, the query or the user-info)."""
+    return redact_url(rpc_url)
 
 
 def _pubkey(address: str, chain_name: str, node: str, what: str) -> Pubkey:

@@ -17,8 +17,9 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.catalog.models import Security, Token
-from apps.chains.models import SyncRun
 from apps.core import cache_versions
+from apps.core.models import JobRun
+from apps.core.redaction import scrub
 
 from .models import Bar, Quote
 from .sources import (
@@ -433,7 +434,7 @@ def sync_prices(
     *, sources: Sequence[PriceSource] | None = None, at: dt.datetime | None = None
 ) -> SyncResult:
     """Ask every source and record what each answered; a failing source records nothing
-    (its last good prices stay) and its error is kept on the SyncRun."""
+    (its last good prices stay) and its error is kept on the JobRun."""
     sources = configured_sources() if sources is None else sources
     if not cache.add(SYNC_LOCK_KEY, 1, timeout=SYNC_LOCK_SECONDS):
         log.info("sync_prices already running; skipped")
@@ -445,7 +446,9 @@ def sync_prices(
 
 
 def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
-    run = SyncRun.objects.create(job="sync_prices", started_at=timezone.now())
+    run = JobRun.start(job="sync_prices")
+    # Vendor and venue URLs may carry a key: errors are stored without it.
+    secrets = (settings.MARKETS_VENDOR_URL, settings.MARKETS_VENUE_URL)
     result = SyncResult()
     try:
         universe = build_universe(at=at)
@@ -453,17 +456,20 @@ def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
             try:
                 quotes = source.fetch(universe)
             except PriceSourceError as exc:
-                log.warning("price source %s failed: %s", source.name, exc)
-                result.errors[source.name] = str(exc)
+                message = scrub(str(exc), urls=secrets)
+                log.warning("price source %s failed: %s", source.name, message)
+                result.errors[source.name] = message
                 continue
             result.counts[source.name] = record_quotes(quotes=quotes).counts()
     except Exception as exc:
-        run.status = SyncRun.Status.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"
+        run.status = JobRun.Status.FAILED
+        run.error = scrub(f"{type(exc).__name__}: {exc}", urls=secrets)
         raise
     else:
-        run.error = "\n".join(f"{name}: {err}" for name, err in result.errors.items())
-        run.status = SyncRun.Status.FAILED if result.errors else SyncRun.Status.OK
+        run.error = scrub(
+            "\n".join(f"{name}: {err}" for name, err in result.errors.items()), urls=secrets
+        )
+        run.status = JobRun.Status.FAILED if result.errors else JobRun.Status.OK
     finally:
         run.finished_at = timezone.now()
         run.counts = result.counts

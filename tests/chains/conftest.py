@@ -164,7 +164,27 @@ def _garbage(h: BaseHTTPRequestHandler) -> None:
     h.wfile.write(body)
 
 
-FAULTS = {"stall": _stall, "http_500": _http_500, "garbage": _garbage}
+def _json(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return respond
+
+
+FAULTS = {
+    "stall": _stall,
+    "http_500": _http_500,
+    "garbage": _garbage,
+    # Nested 100,000 deep: a recursive JSON parser would blow the stack.
+    "deep": _json(b"[" * 100_000 + b"]" * 100_000),
+    # A chain id of 100,000 digits, and a reply of the wrong type.
+    "huge_number": _json(b'{"jsonrpc": "2.0", "id": 0, "result": ' + b"9" * 100_000 + b"}"),
+    "wrong_types": _json(b'{"jsonrpc": "2.0", "id": 0, "result": {"not": ["a", "hex"]}}'),
+}
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_node_credentials_never_appear_in_errors():
     message = str(caught.value)
     assert "secret" not in message
     assert "hunter2" not in message
-    assert f"{node.url}/rpc" in message
+    assert node.url in message and "/rpc" not in message  # scheme, host and port only
 
 
 @pytest.mark.parametrize("rpc_url", ["127.0.0.1:8899", "ftp://127.0.0.1:8899", "http://"])
