@@ -1,0 +1,23 @@
+"""Writes of the custody app, one module per subject: `imports` (one statement file, all or
+nothing) and `inbox` (the folder custodians drop files in)."""
+
+from __future__ import annotations
+
+from .imports import (
+    ImportResult,
+    StatementRejected,
+    clean_source_name,
+    import_statement,
+    max_statement_bytes,
+)
+from .inbox import InboxOutcome, process_inbox
+
+__all__ = [
+    "ImportResult",
+    "InboxOutcome",
+    "StatementRejected",
+    "clean_source_name",
+    "import_statement",
+    "max_statement_bytes",
+    "process_inbox",
+]
