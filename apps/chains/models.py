@@ -1,4 +1,4 @@
-"""What the chains said: supply per deployment at a block and oracle rounds.
+"""What the chains said: supply per deployment at a block and oracle feeds' rounds.
 
 Every sync run is an apps.core JobRun whose scope is the chain's slug.
 """
@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from apps.catalog.models import Chain, Deployment, Token
+# Oracle feeds are registry facts: they live in the catalogue (same table).
+from apps.catalog.models import Deployment, OracleFeed
 from apps.core.fields import ExactDecimalField
 from apps.core.models import JobRun
 
@@ -20,6 +21,8 @@ UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
 
 # The sync runs were chains.SyncRun; the generic record is apps.core.models.JobRun.
 SyncRun = JobRun
+
+__all__ = ["OracleFeed", "OracleRound", "SupplyObservation", "SyncRun"]
 
 
 class SupplyObservationQuerySet(QuerySet["SupplyObservation"]):
@@ -101,27 +104,6 @@ class SupplyObservation(models.Model):
     @property
     def stale(self) -> bool:
         return self.is_stale()
-
-
-class OracleFeed(models.Model):
-    """A Chainlink AggregatorV3-compatible price feed for a token on a chain."""
-
-    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="oracle_feeds")
-    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="oracle_feeds")
-    address = models.CharField(max_length=64)
-    description = models.CharField(max_length=100, blank=True)
-    heartbeat_seconds = models.PositiveIntegerField(default=86400)
-    deviation_bps = ExactDecimalField(max_digits=10, decimal_places=4, default=Decimal(50))
-    decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as read")
-
-    class Meta:
-        ordering = ["token__symbol", "chain__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["chain", "address"], name="oracle_feed_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.token} feed on {self.chain}"
 
 
 class OracleRound(models.Model):
