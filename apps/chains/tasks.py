@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from apps.catalog.models import Chain, Token
 from apps.core.models import JobRun
@@ -69,3 +73,11 @@ def sync_oracles_all() -> list[int]:
     for chain_id in ids:
         sync_oracles.delay_on_commit(chain_id)
     return ids
+
+
+@shared_task(name="chains.prune_supply_observations", time_limit=600, soft_time_limit=540)
+def prune_supply_observations() -> int:
+    """Delete supply observations older than SUPPLY_OBSERVATION_RETENTION_DAYS that no
+    published snapshot refers to (each deployment's latest stays)."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.SUPPLY_OBSERVATION_RETENTION_DAYS)
+    return services.prune_supply_observations(older_than=cutoff)
