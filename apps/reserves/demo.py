@@ -29,7 +29,8 @@ from lxml import etree
 
 from apps.catalog.models import Token
 
-from .services import AccountRef, load_inputs
+from .computation import AccountRef
+from .inputs import load_inputs
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
 DEFAULT_UNDER_BACKED = "TSLAx"
