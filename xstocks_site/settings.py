@@ -318,6 +318,20 @@ CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
     "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
 
+# Retention: each app prunes its own growing tables once per RETENTION_PRUNE_SECONDS.
+# Job runs (the latest per job and chain stays), supply observations (each deployment's
+# latest and every one a reserve snapshot names stay) and resolved reserve alerts.
+RETENTION_PRUNE_SECONDS = envint("RETENTION_PRUNE_SECONDS", "3600")
+JOB_RUN_RETENTION_DAYS = envint("JOB_RUN_RETENTION_DAYS", "30")
+SUPPLY_OBSERVATION_RETENTION_DAYS = envint("SUPPLY_OBSERVATION_RETENTION_DAYS", "30")
+RESERVE_ALERT_RETENTION_DAYS = envint("RESERVE_ALERT_RETENTION_DAYS", "365")
+for _entry, _task in (
+    ("core-prune-job-runs", "core.prune_job_runs"),
+    ("chains-prune-supply-observations", "chains.prune_supply_observations"),
+    ("reserves-prune-resolved-alerts", "apps.reserves.tasks.prune_resolved_alerts"),
+):
+    CELERY_BEAT_SCHEDULE[_entry] = {"task": _task, "schedule": float(RETENTION_PRUNE_SECONDS)}
+
 # The catalogue's results are rendered once per filter for this long (0: never cached), and
 # again as soon as a price, a backing or the catalogue changes.
 CATALOG_CACHE_SECONDS = envint("CATALOG_CACHE_SECONDS", "2")
