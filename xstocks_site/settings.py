@@ -80,13 +80,20 @@ INSTALLED_APPS = [
     "apps.custody",
     "apps.chains",
     "apps.reserves",
-    "apps.devchain",
     "apps.markets",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "apps.compliance",
     "apps.onboarding",
 ]
+
+# The demo world (apps.devchain: local chains, a JSON-RPC server, simulators, demo custodians)
+# is installed only where it is wanted: by default in development, never by default in
+# production; the worker that `demo_world` starts (XSTOCKS_DEMO_WORLD) always has it.
+DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
+DEMO_APPS = envbool("XSTOCKS_DEMO_APPS", "False" if PRODUCTION else "True") or DEMO_WORLD
+if DEMO_APPS:
+    INSTALLED_APPS.append("apps.devchain")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -301,11 +308,10 @@ MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and 
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
 # The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
 # worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
-DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
 DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
 if DEMO_WORLD:
     CELERY_BEAT_SCHEDULE["demo-custody-statements"] = {
-        "task": "apps.reserves.tasks.write_demo_custody_statements",
+        "task": "devchain.write_demo_custody_statements",
         "schedule": float(DEMO_STATEMENT_SECONDS),
     }
 CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
