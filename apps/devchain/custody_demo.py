@@ -28,7 +28,6 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.catalog.models import Token
-
 from apps.reserves.computation import AccountRef
 from apps.reserves.inputs import load_inputs
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(
-    name="devchain.write_demo_custody_statements", time_limit=300, soft_time_limit=240
-)
+@shared_task(name="devchain.write_demo_custody_statements", time_limit=300, soft_time_limit=240)
 def write_demo_custody_statements(*, under_backed: str | None = "TSLAx") -> list[str]:
     """The demo custodians' statements for this simulated day (apps.devchain.custody_demo),
     imported at once rather than at the next inbox poll."""

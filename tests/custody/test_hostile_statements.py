@@ -254,3 +254,34 @@ def test_parser_limits_match_the_stored_fields():
         == parsers.MAX_STATEMENT_ID_CHARS
     )
     assert CustodyAccount._meta.get_field("account_id").max_length == parsers.MAX_ACCOUNT_ID_CHARS
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_the_command_refuses_a_device_or_a_pipe_without_reading_it(aapl_world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)  # reading it would block forever
+    for path in ("/dev/zero", str(fifo), str(tmp_path)):
+        with pytest.raises(CommandError, match="not a regular file"):
+            call_command("import_custody_statement", path)
+    assert HoldingStatement.objects.count() == 0
+
+
+def test_the_command_bounds_what_it_echoes(aapl_world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "s.xml"
+    path.write_bytes(semt002(account="INC-001", holdings={AAPL_ISIN: "1"}))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_custody_statement", str(path), custodian="x" * 100_000)
+    assert len(str(caught.value)) < 200
+
+
+def test_verify_reserves_refuses_an_impossible_snapshot_id(aapl_world):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not a snapshot id"):
+        call_command("verify_reserves", "AAPLx", snapshot=10**30)

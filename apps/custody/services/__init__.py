@@ -9,6 +9,7 @@ from .imports import (
     clean_source_name,
     import_statement,
     max_statement_bytes,
+    read_statement_file,
 )
 from .inbox import InboxOutcome, process_inbox
 
@@ -20,4 +21,5 @@ __all__ = [
     "import_statement",
     "max_statement_bytes",
     "process_inbox",
+    "read_statement_file",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -70,6 +72,26 @@ class ImportResult:
 
 def max_statement_bytes() -> int:
     return int(settings.CUSTODY_MAX_STATEMENT_BYTES)
+
+
+def read_statement_file(path: Path) -> bytes:
+    """A statement file's bytes, refused (StatementRejected) unless it is a regular file of
+    at most CUSTODY_MAX_STATEMENT_BYTES. Reads at most one byte past the limit, so a device
+    (/dev/zero), a pipe or a file still growing never takes the process's memory."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise StatementRejected(f"cannot read the file ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise StatementRejected("not a regular file (a link, a device, a pipe or a folder)")
+    limit = max_statement_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise StatementRejected(
+            f"file is over {limit} bytes; statements are limited to {limit} bytes"
+        )
+    return data
 
 
 def _resolve_account(

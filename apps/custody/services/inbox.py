@@ -27,6 +27,7 @@ from .imports import (
     clean_source_name,
     import_statement,
     max_statement_bytes,
+    read_statement_file,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,13 +88,13 @@ def _settle(
 
 
 def _import_claimed(claimed: Path, *, name: str, custodian: Custodian | None) -> tuple[bool, str]:
-    size = claimed.stat().st_size
+    size = claimed.lstat().st_size
     if size > max_statement_bytes():
         raise StatementRejected(
             f"file is {size} bytes; statements are limited to {max_statement_bytes()} bytes"
         )
     result = import_statement(
-        data=claimed.read_bytes(), source_name=name, custodian=custodian, via="inbox"
+        data=read_statement_file(claimed), source_name=name, custodian=custodian, via="inbox"
     )
     return True, result.message
 
