@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3 import HTTPProvider, Web3
+from web3._utils.http_session_manager import HTTPSessionManager
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
 from web3.method import Method, default_root_munger
 from web3.types import RPCEndpoint
@@ -48,7 +50,10 @@ from .readings import (
     scrubbed_errors,
 )
 
-DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip
+DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip, the whole reply included
+# A batch of 1,000 eth_calls answers in about 300 kB; anything past this is refused.
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+REPLY_CHUNK_BYTES = 64 * 1024
 # eth_calls per JSON-RPC batch: about 100 kB of request; public nodes accept 1,000.
 CALLS_PER_BATCH = 1000
 
@@ -60,11 +65,44 @@ LATEST_ROUND_DATA = function_signature_to_4byte_selector("latestRoundData()")
 T = TypeVar("T")
 
 
+class _ReplyTooLarge(requests.exceptions.RequestException):
+    pass
+
+
+class _BoundedSessions(HTTPSessionManager):
+    """POSTs whose whole answer must arrive within the timeout and fit in MAX_REPLY_BYTES.
+
+    requests' timeout bounds each wait for bytes, not the whole reply: a node that drips
+    one byte at a time, or answers without end, would otherwise hold the worker and its
+    memory for as long as it likes.
+    """
+
+    def make_post_request(self, endpoint_uri: Any, data: Any, **kwargs: Any) -> bytes:
+        timeout = float(kwargs.pop("timeout", DEFAULT_TIMEOUT))
+        kwargs.pop("stream", None)
+        deadline = time.monotonic() + timeout
+        with self.get_response_from_post_request(
+            endpoint_uri, data=data, timeout=timeout, stream=True, **kwargs
+        ) as response:
+            response.raise_for_status()
+            body = bytearray()
+            # read1: whatever has arrived (one socket read), so the deadline is checked
+            # between small waits instead of after a whole chunk.
+            while chunk := response.raw.read1(REPLY_CHUNK_BYTES, decode_content=True):
+                body += chunk
+                if len(body) > MAX_REPLY_BYTES:
+                    raise _ReplyTooLarge(f"reply larger than {MAX_REPLY_BYTES} bytes")
+                if time.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(f"reply not complete in {timeout:g} s")
+        return bytes(body)
+
+
 class _CountingProvider(HTTPProvider):
     """An HTTPProvider that counts its HTTP round trips (one per POST, batch or single)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._request_session_manager = _BoundedSessions()
         self.round_trips = 0
 
     def make_request(self, method: Any, params: Any) -> Any:
@@ -128,6 +166,8 @@ class _Node:
             yield
         except ChainReadError:
             raise
+        except _ReplyTooLarge as exc:
+            raise self.error(f"garbled reply ({exc}) while {doing}") from exc
         except requests.exceptions.Timeout as exc:
             raise self.error(f"timed out while {doing}", transient=True) from exc
         except TimeExhausted as exc:

@@ -115,15 +115,22 @@ def read_supplies(
         [_pubkey(e, chain_name, node, f"escrow of mint {t.address}") for e in t.escrow_addresses]
         for t in targets
     ]
-    coroutine = _read(
-        rpc_url=rpc_url,
-        chain_name=chain_name,
-        node=node,
-        targets=targets,
-        mints=mints,
-        escrows=escrows,
-        commitment=commitment,
-        timeout=timeout,
+    # httpx's timeout bounds each wait for bytes; the whole read (at most SLOT_ATTEMPTS
+    # rounds and the block time) is bounded too, so a node that drips cannot hold a worker.
+    whole = timeout * (SLOT_ATTEMPTS + 1)
+    coroutine = _bounded(
+        _read(
+            rpc_url=rpc_url,
+            chain_name=chain_name,
+            node=node,
+            targets=targets,
+            mints=mints,
+            escrows=escrows,
+            commitment=commitment,
+            timeout=timeout,
+        ),
+        seconds=whole,
+        where=f"{chain_name} ({node})",
     )
     try:
         asyncio.get_running_loop()
@@ -132,6 +139,15 @@ def read_supplies(
     # Called from inside an event loop (an async view or test): run on a private loop.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _bounded(coroutine: Any, *, seconds: float, where: str) -> SupplySnapshot:
+    try:
+        return await asyncio.wait_for(coroutine, timeout=seconds)
+    except TimeoutError:
+        raise ChainReadError(
+            f"{where}: the read did not complete within {seconds:g} s", transient=True
+        ) from None
 
 
 def node_label(rpc_url: str) -> str:

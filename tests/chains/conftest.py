@@ -175,7 +175,35 @@ def _json(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
     return respond
 
 
+def _drip(h: BaseHTTPRequestHandler) -> None:
+    # Headers at once, then a byte every 0.2 s: each wait is short, the reply endless.
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.end_headers()
+    try:
+        for _ in range(100):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def _endless(h: BaseHTTPRequestHandler) -> None:
+    # 8 MB of whitespace, fast: the reply-size limit must stop reading it.
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.end_headers()
+    try:
+        for _ in range(128):
+            h.wfile.write(b" " * 65536)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 FAULTS = {
+    "drip": _drip,
+    "endless": _endless,
     "stall": _stall,
     "http_500": _http_500,
     "garbage": _garbage,

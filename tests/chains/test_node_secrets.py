@@ -88,3 +88,29 @@ def test_solana_errors_and_node_label_show_no_key(closed_port_url, fault_server)
         assert base in str(caught.value)
         _assert_clean(str(caught.value))
         assert caught.value.__cause__ is None
+
+
+def test_a_node_that_drips_its_reply_times_out_within_the_timeout(synced, fault_server):
+    import time
+
+    url = fault_server("drip")
+    Chain.objects.filter(pk=synced.pk).update(rpc_url=url)
+    synced.refresh_from_db()
+    started = time.monotonic()
+    run = services.sync_supply(chain=synced)
+    # 20 s of bytes are on offer; the 1 s timeout bounds the whole reply (slack for the CPU).
+    assert time.monotonic() - started < 10
+    assert run.status == JobRun.Status.FAILED and "timed out" in run.error
+    assert run.counts["transient"] is True
+
+
+def test_a_reply_past_the_size_limit_is_not_read_to_its_end(synced, fault_server, monkeypatch):
+    from apps.chains import evm
+
+    monkeypatch.setattr(evm, "MAX_REPLY_BYTES", 1_000_000)
+    url = fault_server("endless")
+    Chain.objects.filter(pk=synced.pk).update(rpc_url=url)
+    synced.refresh_from_db()
+    run = services.sync_supply(chain=synced)
+    assert run.status == JobRun.Status.FAILED
+    assert "reply larger than 1000000 bytes" in run.error

@@ -108,3 +108,15 @@ def test_malformed_node_url_is_a_configuration_error(rpc_url):
         read(rpc_url)
 
     assert caught.value.transient is False
+
+
+def test_a_node_that_drips_its_reply_is_cut_off():
+    with FaultyNode("drip") as node:
+        started = time.monotonic()
+        with pytest.raises(ChainReadError) as caught:
+            read(node.url, timeout=0.5)
+        waited = time.monotonic() - started
+
+    assert "did not complete within 2 s" in str(caught.value)
+    assert caught.value.transient is True
+    assert waited < 10  # 20 s of bytes were on offer
