@@ -16,7 +16,7 @@ from apps.core.models import JobRun
 from apps.markets.models import Quote
 from apps.markets.selectors import token_price
 from apps.markets.services import build_universe, sync_prices
-from apps.markets.sources import PriceSourceError, VendorSource
+from apps.markets.sources import PriceQuote, PriceSourceError, VendorSource
 
 RECORDED = Path(__file__).parent / "recorded"
 AT = dt.datetime(2026, 11, 24, 15, 3, tzinfo=dt.UTC)
@@ -169,11 +169,13 @@ def test_a_crash_marks_the_sync_run_failed_and_frees_the_lock(aapl, monkeypatch)
 
         def fetch(self, universe):
             return [
-                services.PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)
+                PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)
             ]
 
     with (
-        mock.patch.object(services, "update_bars", autospec=True, side_effect=RuntimeError("disk")),
+        mock.patch.object(
+            services.recording, "update_bars", autospec=True, side_effect=RuntimeError("disk")
+        ),
         pytest.raises(RuntimeError),
     ):
         sync_prices(sources=[Broken()], at=AT)
