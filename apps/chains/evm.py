@@ -54,6 +54,9 @@ DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip, the whole reply included
 # A batch of 1,000 eth_calls answers in about 300 kB; anything past this is refused.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 REPLY_CHUNK_BYTES = 64 * 1024
+# What an oracle answer may be to be stored (OracleRound.answer: 78 digits, 18 decimals).
+MAX_FEED_DECIMALS = 36
+MAX_ANSWER_DIGITS = 60
 # eth_calls per JSON-RPC batch: about 100 kB of request; public nodes accept 1,000.
 CALLS_PER_BATCH = 1000
 
@@ -431,6 +434,14 @@ def read_oracles(
         (decimals,) = node.decode(["uint8"], results[2 * n + 1], decimals_call)
         if updated == 0:
             raise node.error(f"feed {feed} has no answer yet (updatedAt is 0)")
+        if decimals > MAX_FEED_DECIMALS:
+            raise node.error(
+                f"feed {feed} reports {decimals} decimals (at most {MAX_FEED_DECIMALS})"
+            )
+        if len(str(abs(answer))) - decimals > MAX_ANSWER_DIGITS:
+            raise node.error(
+                f"feed {feed} answer has more than {MAX_ANSWER_DIGITS} digits before the point"
+            )
         try:
             updated_at = dt.datetime.fromtimestamp(updated, tz=dt.UTC)
             started_at = dt.datetime.fromtimestamp(started, tz=dt.UTC) if started else None

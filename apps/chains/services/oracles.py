@@ -13,12 +13,17 @@ from apps.chains.models import OracleFeed, OracleRound
 from apps.chains.readings import ChainReadError
 from apps.core.models import JobRun
 
-from .runs import ORACLE_JOB, fail_run, finish_run, start_run
+from .runs import ORACLE_JOB, fail_run, failing_on_crash, finish_run, start_run
 
 
 def sync_oracles(*, chain: Chain) -> JobRun:
     """Read latestRoundData() of every oracle feed on an EVM chain and record new rounds."""
     run = start_run(ORACLE_JOB, chain)
+    with failing_on_crash(run, chain=chain):
+        return _sync_oracles(run, chain=chain)
+
+
+def _sync_oracles(run: JobRun, *, chain: Chain) -> JobRun:
     feeds = list(OracleFeed.objects.filter(chain=chain).order_by("pk"))
     if not feeds:
         finish_run(run, feeds=0, created=0, existing=0)

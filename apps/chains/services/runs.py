@@ -4,6 +4,8 @@ node is stored as scheme://host[:port] and its error without the URL's secrets."
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from apps.catalog.models import Chain
 from apps.core.models import JobRun
@@ -34,3 +36,14 @@ def finish_run(run: JobRun, **counts: int) -> None:
 
 def no_url(chain: Chain) -> str:
     return f"{chain.name}: no rpc_url configured (registry or RPC_URL_*)"
+
+
+@contextmanager
+def failing_on_crash(run: JobRun, *, chain: Chain) -> Iterator[None]:
+    """A run whose service raised (a bug, a database error) ends failed, not "running"
+    for ever; the exception goes on to the caller."""
+    try:
+        yield
+    except Exception as exc:
+        fail_run(run, f"{chain.name}: unexpected error: {type(exc).__name__}: {exc}", chain=chain)
+        raise

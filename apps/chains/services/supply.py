@@ -19,7 +19,7 @@ from apps.chains.signals import supply_synced
 from apps.core.models import JobRun
 from apps.core.redaction import redact_url
 
-from .runs import SUPPLY_JOB, fail_run, finish_run, no_url, start_run
+from .runs import SUPPLY_JOB, fail_run, failing_on_crash, finish_run, no_url, start_run
 
 
 def read_chain_supplies(
@@ -68,6 +68,11 @@ def sync_supply(*, chain: Chain, token: Token | None = None) -> JobRun:
     `counts["transient"]` says whether retrying later may help.
     """
     run = start_run(SUPPLY_JOB, chain)
+    with failing_on_crash(run, chain=chain):
+        return _sync_supply(run, chain=chain, token=token)
+
+
+def _sync_supply(run: JobRun, *, chain: Chain, token: Token | None) -> JobRun:
     deployments = list(
         Deployment.objects.filter(chain=chain, **({"token": token} if token else {}))
         .select_related("token")
