@@ -388,8 +388,13 @@ def _scaled_ui_amount(data: bytes, address: str, where: str) -> tuple[Decimal, i
     return None
 
 
+# SupplyObservation.ui_multiplier holds 22 digits before the point and 18 after.
+MULTIPLIER_RANGE = (1e-18, 1e21)
+
+
 def _multiplier(value: float, address: str, where: str) -> Decimal:
-    if not math.isfinite(value) or value <= 0:
+    low, high = MULTIPLIER_RANGE
+    if not math.isfinite(value) or not low <= value < high:
         raise ChainReadError(
             f"{where}: mint {address} has an invalid scaled-UI multiplier {value!r}"
         )
