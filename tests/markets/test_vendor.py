@@ -168,9 +168,7 @@ def test_a_crash_marks_the_sync_run_failed_and_frees_the_lock(aapl, monkeypatch)
         max_age = dt.timedelta(minutes=1)
 
         def fetch(self, universe):
-            return [
-                PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)
-            ]
+            return [PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)]
 
     with (
         mock.patch.object(
