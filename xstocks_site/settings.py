@@ -96,7 +96,6 @@ INSTALLED_APPS = [
     "apps.custody",
     "apps.chains",
     "apps.reserves",
-    "apps.devchain",
     "apps.markets",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -107,6 +106,14 @@ INSTALLED_APPS = [
     "apps.compliance",
     "apps.onboarding",
 ]
+
+# The demo world (apps.devchain: local chains, a JSON-RPC server, simulators, demo custodians)
+# is installed only where it is wanted: by default in development, never by default in
+# production; the worker that `demo_world` starts (XSTOCKS_DEMO_WORLD) always has it.
+DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
+DEMO_APPS = envbool("XSTOCKS_DEMO_APPS", "False" if PRODUCTION else "True") or DEMO_WORLD
+if DEMO_APPS:
+    INSTALLED_APPS.append("apps.devchain")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -345,11 +352,10 @@ MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and 
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
 # The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
 # worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
-DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
 DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
 if DEMO_WORLD:
     CELERY_BEAT_SCHEDULE["demo-custody-statements"] = {
-        "task": "apps.reserves.tasks.write_demo_custody_statements",
+        "task": "devchain.write_demo_custody_statements",
         "schedule": float(DEMO_STATEMENT_SECONDS),
     }
 CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
@@ -361,6 +367,20 @@ CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
     "task": "markets.compact_history",
     "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
+
+# Retention: each app prunes its own growing tables once per RETENTION_PRUNE_SECONDS.
+# Job runs (the latest per job and chain stays), supply observations (each deployment's
+# latest and every one a reserve snapshot names stay) and resolved reserve alerts.
+RETENTION_PRUNE_SECONDS = envint("RETENTION_PRUNE_SECONDS", "3600")
+JOB_RUN_RETENTION_DAYS = envint("JOB_RUN_RETENTION_DAYS", "30")
+SUPPLY_OBSERVATION_RETENTION_DAYS = envint("SUPPLY_OBSERVATION_RETENTION_DAYS", "30")
+RESERVE_ALERT_RETENTION_DAYS = envint("RESERVE_ALERT_RETENTION_DAYS", "365")
+for _entry, _task in (
+    ("core-prune-job-runs", "core.prune_job_runs"),
+    ("chains-prune-supply-observations", "chains.prune_supply_observations"),
+    ("reserves-prune-resolved-alerts", "apps.reserves.tasks.prune_resolved_alerts"),
+):
+    CELERY_BEAT_SCHEDULE[_entry] = {"task": _task, "schedule": float(RETENTION_PRUNE_SECONDS)}
 
 # The catalogue's results are rendered once per filter for this long (0: never cached), and
 # again as soon as a price, a backing or the catalogue changes.
@@ -430,11 +450,11 @@ KYC_REVIEW_DEADLINE_DAYS = envint("KYC_REVIEW_DEADLINE_DAYS", "5")  # days from 
 # Where to report a security problem (SECURITY.md).
 SECURITY_CONTACT = env("SECURITY_CONTACT", "security@xstocks.local")
 # Retention (days) of what the onboarding and jurisdiction apps would otherwise keep for ever;
-# beat prunes it daily. Declarations, cases, decisions and the audit trail are never pruned.
+# beat prunes it every RETENTION_PRUNE_SECONDS (above). Declarations, cases, decisions and the
+# audit trail are never pruned.
 ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", "365")
 UNVERIFIED_ACCOUNT_RETENTION_DAYS = envint("UNVERIFIED_ACCOUNT_RETENTION_DAYS", "30")
 UNSIGNED_WALLET_RETENTION_DAYS = envint("UNSIGNED_WALLET_RETENTION_DAYS", "7")
-RETENTION_PRUNE_SECONDS = envint("RETENTION_PRUNE_SECONDS", str(24 * 3600))
 CELERY_BEAT_SCHEDULE["jurisdictions-prune-access-log"] = {
     "task": "jurisdictions.prune_access_log",
     "schedule": float(RETENTION_PRUNE_SECONDS),
@@ -455,7 +475,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Node and vendor URLs may carry keys: every line written is cut to scheme://host[:port].
+    "filters": {"scrub_urls": {"()": "apps.core.redaction.ScrubUrlsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_urls"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -464,5 +492,8 @@ LOGGING = {
         "httpx": {"level": "WARNING"},
         # django-axes logs every successful log-in at INFO; failures stay at WARNING.
         "axes": {"level": "WARNING"},
+        # web3 and urllib3 log the endpoint (with its key) and the path of every request.
+        "web3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.catalog.models import Chain, Issuer, Token
-from apps.custody.models import Custodian
+from apps.catalog.models import Chain, Custodian, Issuer, Token
 
 from .health import run_checks
 

@@ -40,3 +40,22 @@ def test_production_refuses_to_start_without_a_secret_key():
     proc = _manage("check", XSTOCKS_ENV="production")
     assert proc.returncode != 0
     assert "SECRET_KEY must be set in production" in proc.stderr
+
+
+def _installed(**env: str) -> list[str]:
+    code = "from django.conf import settings; print(' '.join(settings.INSTALLED_APPS))"
+    proc = _manage("shell", "-c", code, **env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_the_demo_world_is_not_installed_in_production():
+    production = {
+        "XSTOCKS_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "xstocks.example",
+    }
+    assert "apps.devchain" not in _installed(**production)
+    assert "apps.devchain" in _installed(**production, XSTOCKS_DEMO_APPS="true")
+    assert "apps.devchain" in _installed(XSTOCKS_DEMO_APPS="true")
+    assert "apps.devchain" not in _installed(XSTOCKS_DEMO_APPS="false")

@@ -1,11 +1,11 @@
-"""Importing custodian statements: one service behind the command, the inbox and the upload."""
+"""Importing a custodian statement: one service behind the command, the inbox and the upload."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,21 +14,30 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Custodian, CustodyAccount, Holding, HoldingStatement
-from .parsers import ParsedStatement, StatementError, parse_statement
-from .signals import statements_imported
+from apps.custody.models import Custodian, CustodyAccount, Holding, HoldingStatement
+from apps.custody.parsers import ParsedStatement, StatementError, parse_statement, shorten
+from apps.custody.signals import statements_imported
 
 logger = logging.getLogger(__name__)
 
-INBOX_SKIP_SUFFIXES = (".tmp", ".part", ".partial", ".reason")  # files still being written
+MAX_MESSAGE_CHARS = 1500  # a refusal, as stored, shown and written to .reason
+MAX_SOURCE_NAME_CHARS = 255  # HoldingStatement.source_name
 
 
 class StatementRejected(Exception):
     """The whole file was refused; nothing was imported. `where` names the line or element."""
 
     def __init__(self, message: str, *, where: str = "") -> None:
-        super().__init__(message)
+        super().__init__(shorten(message, MAX_MESSAGE_CHARS))
         self.where = where
+
+
+def clean_source_name(name: str) -> str:
+    """A file name as received, safe to store, show and log: its last path component,
+    printable characters only, at most MAX_SOURCE_NAME_CHARS."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    printable = "".join(c if c.isprintable() else "_" for c in base)
+    return shorten(printable, MAX_SOURCE_NAME_CHARS)
 
 
 @dataclass
@@ -63,6 +72,26 @@ class ImportResult:
 
 def max_statement_bytes() -> int:
     return int(settings.CUSTODY_MAX_STATEMENT_BYTES)
+
+
+def read_statement_file(path: Path) -> bytes:
+    """A statement file's bytes, refused (StatementRejected) unless it is a regular file of
+    at most CUSTODY_MAX_STATEMENT_BYTES. Reads at most one byte past the limit, so a device
+    (/dev/zero), a pipe or a file still growing never takes the process's memory."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise StatementRejected(f"cannot read the file ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise StatementRejected("not a regular file (a link, a device, a pipe or a folder)")
+    limit = max_statement_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise StatementRejected(
+            f"file is over {limit} bytes; statements are limited to {limit} bytes"
+        )
+    return data
 
 
 def _resolve_account(
@@ -162,7 +191,7 @@ def import_statement(
                     statement_date=p.statement_date,
                     format=p.format,
                     sha256=sha256,
-                    source_name=source_name[:255],
+                    source_name=clean_source_name(source_name),
                     source=data,
                     page_count=p.page_count,
                     imported_at=now,
@@ -191,78 +220,7 @@ def import_statement(
         result.created = []
         result.duplicate_of = list(HoldingStatement.objects.without_source().filter(sha256=sha256))
         return result
-    logger.info("custody import %s: %s", source_name or sha256[:12], result.message)
+    logger.info(
+        "custody import %s: %s", clean_source_name(source_name) or sha256[:12], result.message
+    )
     return result
-
-
-# --- inbox ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InboxOutcome:
-    name: str
-    accepted: bool
-    message: str
-    moved_to: Path
-
-
-def _unique_target(folder: Path, name: str, now: dt.datetime) -> Path:
-    target = folder / name
-    if target.exists():
-        target = folder / f"{now:%Y%m%dT%H%M%S%f}-{name}"
-    return target
-
-
-def process_inbox(
-    *, inbox: Path | None = None, now: dt.datetime | None = None
-) -> list[InboxOutcome]:
-    """Import every file waiting in the inbox and move it to processed/ or rejected/.
-
-    A file in a sub-folder named after a custodian slug is imported for that custodian.
-    Each moved file gets `<name>.reason` beside it saying what happened. A file is claimed
-    by renaming it into processing/ first, so two pollers never import it twice.
-    """
-    inbox = Path(inbox or settings.CUSTODY_INBOX_DIR)
-    now = now or timezone.now()
-    folders = {name: inbox / name for name in ("processing", "processed", "rejected")}
-    for folder in folders.values():
-        folder.mkdir(parents=True, exist_ok=True)
-    custodians = {c.slug: c for c in Custodian.objects.all()}
-    candidates: list[tuple[Path, Custodian | None]] = []
-    for entry in sorted(inbox.iterdir()):
-        if entry.is_file():
-            candidates.append((entry, None))
-        elif entry.is_dir() and entry.name in custodians:
-            candidates += [
-                (f, custodians[entry.name]) for f in sorted(entry.iterdir()) if f.is_file()
-            ]
-    outcomes = []
-    for path, custodian in candidates:
-        if path.name.startswith(".") or path.name.endswith(INBOX_SKIP_SUFFIXES):
-            continue
-        claimed = folders["processing"] / f"{now:%Y%m%dT%H%M%S%f}-{path.name}"
-        try:
-            os.rename(path, claimed)
-        except FileNotFoundError:
-            continue  # another poller took it
-        try:
-            if claimed.stat().st_size > max_statement_bytes():
-                raise StatementRejected(
-                    f"file is {claimed.stat().st_size} bytes; statements are limited to "
-                    f"{max_statement_bytes()} bytes"
-                )
-            result = import_statement(
-                data=claimed.read_bytes(), source_name=path.name, custodian=custodian, via="inbox"
-            )
-            accepted, message = True, result.message
-        except StatementRejected as exc:
-            accepted, message = False, f"refused, nothing imported: {exc}"
-        folder = folders["processed" if accepted else "rejected"]
-        target = _unique_target(folder, path.name, now)
-        os.replace(claimed, target)
-        target.with_name(target.name + ".reason").write_text(message + "\n", encoding="utf-8")
-        outcomes.append(InboxOutcome(path.name, accepted, message, target))
-        logger.log(
-            logging.INFO if accepted else logging.WARNING, "inbox %s: %s", path.name, message
-        )
-    return outcomes

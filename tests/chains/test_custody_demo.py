@@ -6,7 +6,7 @@ import pytest
 
 from apps.custody.models import HoldingStatement
 from apps.custody.services import process_inbox
-from apps.reserves.demo import write_demo_statements
+from apps.devchain.custody_demo import write_demo_statements
 from apps.reserves.models import Alert, ReserveSnapshot
 from apps.reserves.services import compute_for_token_ids
 from tests.factories import CustodianFactory, CustodyAccountFactory, make_catalog

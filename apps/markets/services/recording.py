@@ -1,4 +1,4 @@
-"""Writes for prices: record quotes (holding jumps), keep bars, compact history, sync sources."""
+"""Recording quotes: publish or hold each tick, and keep the bars of published quotes."""
 
 from __future__ import annotations
 
@@ -10,60 +10,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.catalog.models import Security, Token
-from apps.chains.models import SyncRun
-from apps.core import cache_versions
-
-from .models import Bar, Quote
-from .sources import (
-    OracleSource,
+from apps.markets.models import Bar, Quote
+from apps.markets.services.cache import bump_price_version
+from apps.markets.sources import (
     PriceQuote,
-    PriceSource,
-    PriceSourceError,
-    SecurityRef,
-    SimulatorSource,
-    TokenRef,
-    Universe,
-    VendorSource,
-    VenueSource,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("apps.markets.services")
 
-VERSION_KEY = "markets:version"
-SYNC_LOCK_KEY = "markets:sync-lock"
-SYNC_LOCK_SECONDS = 120  # longer than any sync; released at the end of a run
-MINUTE_RETENTION = dt.timedelta(days=1)
-HOUR_RETENTION = dt.timedelta(days=31)
 BPS = Decimal(10000)
 INTERVALS = {
     Bar.Interval.MINUTE: dt.timedelta(minutes=1),
     Bar.Interval.HOUR: dt.timedelta(hours=1),
     Bar.Interval.DAY: dt.timedelta(days=1),
 }
-
-
-# --- cache version: bumped on every published quote ---------------------------------
-
-
-def price_version() -> int:
-    """A number that changes whenever a quote is published (cache keys and ETags use it)."""
-    return cache_versions.current(VERSION_KEY)
-
-
-def bump_price_version() -> None:
-    """Called at once and again on commit: a reader that cached the old prices between the
-    two (it could not see the uncommitted rows) is outdated by the second bump."""
-    cache_versions.bump(VERSION_KEY)
-
-
-# --- recording ------------------------------------------------------------------------
 
 
 @dataclass
@@ -288,184 +253,3 @@ def review_quote(*, quote: Quote, publish: bool) -> Quote:
         bump_price_version()
         transaction.on_commit(bump_price_version)
     return quote
-
-
-# --- history: roll-ups and retention ----------------------------------------------------
-
-
-def _roll_up(*, finer: str, coarser: str, before: dt.datetime) -> tuple[int, int]:
-    """Make sure every `finer` bar older than `before` is in a `coarser` bar, then drop it."""
-    old = list(Bar.objects.filter(interval=finer, start__lt=before).order_by("start"))
-    if not old:
-        return 0, 0
-    groups: dict[tuple[str, int, dt.datetime], list[Bar]] = defaultdict(list)
-    for bar in old:
-        groups[(*_subject_key(bar), _floor(bar.start, coarser))].append(bar)
-    have = {
-        (*_subject_key(bar), bar.start)
-        for bar in Bar.objects.filter(interval=coarser, start__in={k[2] for k in groups})
-    }
-    missing = [
-        Bar(
-            **{f"{key[0]}_id": key[1]},
-            interval=coarser,
-            start=key[2],
-            open=bars[0].open,
-            high=max(b.high for b in bars),
-            low=min(b.low for b in bars),
-            close=bars[-1].close,
-            count=sum(b.count for b in bars),
-            last_time=bars[-1].last_time,
-        )
-        for key, bars in groups.items()
-        if key not in have
-    ]
-    Bar.objects.bulk_create(missing, ignore_conflicts=True)
-    deleted, _ = Bar.objects.filter(pk__in=[b.pk for b in old]).delete()
-    return len(missing), deleted
-
-
-@transaction.atomic
-def compact_history(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Roll 1-minute bars older than a day into hourly ones and hourly bars older than a
-    month into daily ones, then drop the finer bars; drop published and rejected quotes
-    older than the quote retention, except the newest of each subject and source.
-    Held quotes stay until reviewed."""
-    now = now or timezone.now()
-    hours_made, minutes_dropped = _roll_up(
-        finer=Bar.Interval.MINUTE, coarser=Bar.Interval.HOUR, before=now - MINUTE_RETENTION
-    )
-    days_made, hours_dropped = _roll_up(
-        finer=Bar.Interval.HOUR, coarser=Bar.Interval.DAY, before=now - HOUR_RETENTION
-    )
-    keep = Quote.objects.values("security_id", "token_id", "source").annotate(newest=Max("pk"))
-    keep_ids = [row["newest"] for row in keep]
-    cutoff = now - dt.timedelta(seconds=settings.MARKETS_QUOTE_RETENTION_SECONDS)
-    quotes_dropped, _ = (
-        Quote.objects.filter(received_at__lt=cutoff)
-        .exclude(status=Quote.Status.HELD)
-        .exclude(pk__in=keep_ids)
-        .delete()
-    )
-    return {
-        "hourly_bars_rolled_up": hours_made,
-        "minute_bars_dropped": minutes_dropped,
-        "daily_bars_rolled_up": days_made,
-        "hourly_bars_dropped": hours_dropped,
-        "quotes_dropped": quotes_dropped,
-    }
-
-
-# --- sync -------------------------------------------------------------------------------
-
-
-def configured_sources() -> list[PriceSource]:
-    """The sources named in MARKETS_SOURCES, configured from settings."""
-    sources: list[PriceSource] = []
-    for name in settings.MARKETS_SOURCES:
-        if name == "simulator":
-            sources.append(SimulatorSource(seed=settings.MARKETS_SIMULATOR_SEED))
-        elif name == "oracle":
-            sources.append(OracleSource())
-        elif name in {"vendor", "venue"}:
-            prefix = f"MARKETS_{name.upper()}"
-            url = getattr(settings, f"{prefix}_URL")
-            if not url:
-                raise ImproperlyConfigured(f"{prefix}_URL must be set to use the {name} source")
-            cls = VendorSource if name == "vendor" else VenueSource
-            sources.append(
-                cls(
-                    base_url=url,
-                    api_key=getattr(settings, f"{prefix}_API_KEY"),
-                    timeout=settings.MARKETS_HTTP_TIMEOUT_SECONDS,
-                    max_age=dt.timedelta(seconds=getattr(settings, f"{prefix}_MAX_AGE_SECONDS")),
-                )
-            )
-        else:
-            raise ImproperlyConfigured(f"MARKETS_SOURCES: unknown price source {name!r}")
-    return sources
-
-
-def build_universe(*, at: dt.datetime | None = None) -> Universe:
-    """Every security with a token, every token, with their last published prices."""
-    at = at or timezone.now()
-    newest = Quote.objects.filter(status=Quote.Status.PUBLISHED).order_by("-time")
-    securities = (
-        Security.objects.filter(tokens__isnull=False)
-        .distinct()
-        .annotate(last=Subquery(newest.filter(security=OuterRef("pk")).values("price")[:1]))
-        .order_by("isin")
-    )
-    tokens = (
-        Token.objects.exclude(status=Token.Status.DELISTED)
-        .select_related("security")
-        .annotate(last=Subquery(newest.filter(token=OuterRef("pk")).values("price")[:1]))
-        .order_by("symbol")
-    )
-
-    def dec(value: object) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
-
-    return Universe(
-        securities=tuple(
-            SecurityRef(isin=s.isin, ticker=s.ticker, last_price=dec(s.last)) for s in securities
-        ),
-        tokens=tuple(
-            TokenRef(
-                symbol=t.symbol,
-                isin=t.security.isin,
-                multiplier=t.multiplier,
-                last_price=dec(t.last),
-            )
-            for t in tokens
-        ),
-        at=at,
-    )
-
-
-@dataclass
-class SyncResult:
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def sync_prices(
-    *, sources: Sequence[PriceSource] | None = None, at: dt.datetime | None = None
-) -> SyncResult:
-    """Ask every source and record what each answered; a failing source records nothing
-    (its last good prices stay) and its error is kept on the SyncRun."""
-    sources = configured_sources() if sources is None else sources
-    if not cache.add(SYNC_LOCK_KEY, 1, timeout=SYNC_LOCK_SECONDS):
-        log.info("sync_prices already running; skipped")
-        return SyncResult(errors={"sync": "already running"})
-    try:
-        return _sync(sources, at)
-    finally:
-        cache.delete(SYNC_LOCK_KEY)
-
-
-def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
-    run = SyncRun.objects.create(job="sync_prices", started_at=timezone.now())
-    result = SyncResult()
-    try:
-        universe = build_universe(at=at)
-        for source in sources:
-            try:
-                quotes = source.fetch(universe)
-            except PriceSourceError as exc:
-                log.warning("price source %s failed: %s", source.name, exc)
-                result.errors[source.name] = str(exc)
-                continue
-            result.counts[source.name] = record_quotes(quotes=quotes).counts()
-    except Exception as exc:
-        run.status = SyncRun.Status.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"
-        raise
-    else:
-        run.error = "\n".join(f"{name}: {err}" for name, err in result.errors.items())
-        run.status = SyncRun.Status.FAILED if result.errors else SyncRun.Status.OK
-    finally:
-        run.finished_at = timezone.now()
-        run.counts = result.counts
-        run.save(update_fields=["finished_at", "counts", "error", "status"])
-    return result

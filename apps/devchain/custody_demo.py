@@ -6,10 +6,10 @@ custodians, except one token deliberately held a little short so the under-backe
 its alert show.
 
 A simulated day lasts DEMO_STATEMENT_SECONDS of real time (beat runs
-`apps.reserves.tasks.write_demo_custody_statements` that often while the demo world runs),
+`apps.devchain.tasks.write_demo_custody_statements` that often while the demo world runs),
 so statements are stamped with a date and time and identified to the minute:
 
-    from apps.reserves.demo import write_demo_statements
+    from apps.devchain.custody_demo import write_demo_statements
     write_demo_statements(at=timezone.now())     # -> list of written paths
 
 Files go to CUSTODY_INBOX_DIR/<custodian slug>/ (written as .part, then renamed), where the
@@ -28,8 +28,8 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.catalog.models import Token
-
-from .services import AccountRef, load_inputs
+from apps.reserves.computation import AccountRef
+from apps.reserves.inputs import load_inputs
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
 DEFAULT_UNDER_BACKED = "TSLAx"
