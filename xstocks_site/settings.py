@@ -7,6 +7,7 @@ Celery broker, local chains); production differs by environment only.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,11 +49,25 @@ if XSTOCKS_ENV not in {"development", "production"}:
 PRODUCTION = XSTOCKS_ENV == "production"
 
 DEBUG = envbool("DEBUG", "False" if PRODUCTION else "True")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production (it shows settings and code)")
+# The key `make run` uses: known to everyone, so refused in production.
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "development-only-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+if PRODUCTION and (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is the development key or too weak: production needs 50 or more random "
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -61,7 +76,8 @@ VAR_DIR = Path(env("XSTOCKS_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin asks officers for a TOTP code when COMPLIANCE_REQUIRE_OTP is on.
+    "xstocks_site.apps.SiteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,14 +97,25 @@ INSTALLED_APPS = [
     "apps.custody",
     "apps.chains",
     "apps.reserves",
-    "apps.devchain",
     "apps.markets",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "axes",
+    "django_ratelimit",
+    "apps.audit",
+    "apps.jurisdictions",
     "apps.compliance",
     "apps.onboarding",
     "apps.explorer",
 ]
+
+# The demo world (apps.devchain: local chains, a JSON-RPC server, simulators, demo custodians)
+# is installed only where it is wanted: by default in development, never by default in
+# production; the worker that `demo_world` starts (XSTOCKS_DEMO_WORLD) always has it.
+DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
+DEMO_APPS = envbool("XSTOCKS_DEMO_APPS", "False" if PRODUCTION else "True") or DEMO_WORLD
+if DEMO_APPS:
+    INSTALLED_APPS.append("apps.devchain")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -99,10 +126,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "apps.core.staff.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "apps.onboarding.jurisdiction.JurisdictionGateMiddleware",
+    "apps.audit.context.RequestContextMiddleware",
+    "apps.jurisdictions.gate.JurisdictionGateMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into HTTP 429.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out client before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "xstocks_site.urls"
@@ -120,6 +157,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
+                "apps.compliance.context_processors.back_office",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -146,7 +184,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Local memory by default; REDIS_CACHE_URL=redis://host:6379/1 shares it between processes.
+# Production refuses to run without it: log-in limits and throttles must count across processes.
 CACHE_URL = env("REDIS_CACHE_URL")
+if PRODUCTION and not CACHE_URL:
+    raise ImproperlyConfigured(
+        "REDIS_CACHE_URL must be set in production: rate limits need a cache shared by every "
+        "process (a per-process memory cache multiplies them)"
+    )
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -220,6 +264,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 SESSION_COOKIE_HTTPONLY = True
+# Investors keep SESSION_COOKIE_AGE (two weeks); staff sessions end after this long idle.
+STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", str(8 * 3600))
+# Uploads: form fields (not files) held in memory at most, and files kept in memory before
+# they spill to a private temporary file; the KYC view also checks its own limit first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2 * 1024 * 1024))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 if envbool("SECURE_PROXY_SSL_HEADER", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -349,11 +401,10 @@ MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and 
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
 # The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
 # worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
-DEMO_WORLD = envbool("XSTOCKS_DEMO_WORLD", "False")
 DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
 if DEMO_WORLD:
     CELERY_BEAT_SCHEDULE["demo-custody-statements"] = {
-        "task": "apps.reserves.tasks.write_demo_custody_statements",
+        "task": "devchain.write_demo_custody_statements",
         "schedule": float(DEMO_STATEMENT_SECONDS),
     }
 CELERY_BEAT_SCHEDULE["markets-sync-prices"] = {
@@ -365,6 +416,20 @@ CELERY_BEAT_SCHEDULE["markets-compact-history"] = {
     "task": "markets.compact_history",
     "schedule": float(envint("MARKETS_COMPACT_SECONDS", "300")),
 }
+
+# Retention: each app prunes its own growing tables once per RETENTION_PRUNE_SECONDS.
+# Job runs (the latest per job and chain stays), supply observations (each deployment's
+# latest and every one a reserve snapshot names stay) and resolved reserve alerts.
+RETENTION_PRUNE_SECONDS = envint("RETENTION_PRUNE_SECONDS", "3600")
+JOB_RUN_RETENTION_DAYS = envint("JOB_RUN_RETENTION_DAYS", "30")
+SUPPLY_OBSERVATION_RETENTION_DAYS = envint("SUPPLY_OBSERVATION_RETENTION_DAYS", "30")
+RESERVE_ALERT_RETENTION_DAYS = envint("RESERVE_ALERT_RETENTION_DAYS", "365")
+for _entry, _task in (
+    ("core-prune-job-runs", "core.prune_job_runs"),
+    ("chains-prune-supply-observations", "chains.prune_supply_observations"),
+    ("reserves-prune-resolved-alerts", "apps.reserves.tasks.prune_resolved_alerts"),
+):
+    CELERY_BEAT_SCHEDULE[_entry] = {"task": _task, "schedule": float(RETENTION_PRUNE_SECONDS)}
 
 # The catalogue's results are rendered once per filter for this long (0: never cached), and
 # again as soon as a price, a backing or the catalogue changes.
@@ -379,8 +444,27 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "onboarding:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", "86400")  # seconds; also e-mail links
-LOGIN_MAX_ATTEMPTS = envint("LOGIN_MAX_ATTEMPTS", "5")  # failures per username and IP
+# Log-in limits (django-axes): LOGIN_MAX_ATTEMPTS failures for one account, or from one client
+# network (an IPv4 address, an IPv6 /64), lock it out for LOGIN_LOCKOUT_SECONDS (HTTP 429).
+LOGIN_MAX_ATTEMPTS = envint("LOGIN_MAX_ATTEMPTS", "5")
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", "900")
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = LOGIN_MAX_ATTEMPTS
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_CLIENT_IP_CALLABLE = "apps.jurisdictions.geo.client_network"
+AXES_USERNAME_CALLABLE = "apps.onboarding.throttles.login_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.onboarding.views.locked_out"
+AXES_ENABLE_ADMIN = False  # counters live in the cache, not in axes' tables
+AXES_VERBOSE = False
+# Sign-up, password reset and verification e-mails (django-ratelimit, per client network, per
+# address and per account; "N/h" = N an hour).
+SIGNUP_RATE = env("SIGNUP_RATE", "5/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", "5/h")
+VERIFY_RESEND_RATE = env("VERIFY_RESEND_RATE", "5/h")
+RATELIMIT_IP_META_KEY = "apps.jurisdictions.geo.client_ip_or_unknown"
+RATELIMIT_IPV6_MASK = 64
 # Compliance officers: the back office, KYC documents and statement uploads.
 COMPLIANCE_GROUP = env("COMPLIANCE_GROUP", "Compliance")
 # MaxMind-format country database; the default is the CC0 ip-location-db file from npm.
@@ -395,29 +479,70 @@ GEOIP_DB_PATH = Path(
 )
 # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated).
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
-# Paths refused (HTTP 451) to requests from blocked countries.
+# Paths refused (HTTP 451) to requests from blocked countries, and (HTTP 403) to requests whose
+# country cannot be told. Relative to the site's mount point (request.path_info).
 GEOBLOCK_PATH_PREFIXES = envlist("GEOBLOCK_PATH_PREFIXES", "/onboarding/,/accounts/signup/")
+# Let loopback and private addresses through the gate (no country is known for them).
+GEOBLOCK_ALLOW_PRIVATE = envbool("GEOBLOCK_ALLOW_PRIVATE", str(not PRODUCTION))
 # KYC documents: outside MEDIA_ROOT and any URL, served only through permission checks.
 KYC_STORAGE_DIR = Path(env("KYC_STORAGE_DIR", str(VAR_DIR / "private" / "kyc")))
 KYC_MAX_UPLOAD_BYTES = envint("KYC_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
+KYC_MAX_IMAGE_PIXELS = envint("KYC_MAX_IMAGE_PIXELS", str(40_000_000))  # a 600 dpi A4 scan: 35 M
 SANCTIONS_MATCH_THRESHOLD = envint("SANCTIONS_MATCH_THRESHOLD", "85")  # 0-100
 SANCTIONS_MAX_HITS = envint("SANCTIONS_MAX_HITS", "10")  # hits kept per screening
 WALLET_CHALLENGE_TTL_SECONDS = envint("WALLET_CHALLENGE_TTL_SECONDS", "600")
 # Compliance officers must confirm a TOTP code (django-otp) before the back office.
 COMPLIANCE_REQUIRE_OTP = envbool("COMPLIANCE_REQUIRE_OTP", str(PRODUCTION))
+STAFF_OTP_URL = "compliance:otp"  # where staff confirm their code
 OTP_TOTP_ISSUER = SITE_NAME
 KYC_REVIEW_DEADLINE_DAYS = envint("KYC_REVIEW_DEADLINE_DAYS", "5")  # days from submission
+# Where to report a security problem (SECURITY.md).
+SECURITY_CONTACT = env("SECURITY_CONTACT", "security@xstocks.local")
+# Retention (days) of what the onboarding and jurisdiction apps would otherwise keep for ever;
+# beat prunes it every RETENTION_PRUNE_SECONDS (above). Declarations, cases, decisions and the
+# audit trail are never pruned.
+ACCESS_LOG_RETENTION_DAYS = envint("ACCESS_LOG_RETENTION_DAYS", "365")
+UNVERIFIED_ACCOUNT_RETENTION_DAYS = envint("UNVERIFIED_ACCOUNT_RETENTION_DAYS", "30")
+UNSIGNED_WALLET_RETENTION_DAYS = envint("UNSIGNED_WALLET_RETENTION_DAYS", "7")
+CELERY_BEAT_SCHEDULE["jurisdictions-prune-access-log"] = {
+    "task": "jurisdictions.prune_access_log",
+    "schedule": float(RETENTION_PRUNE_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["onboarding-prune"] = {
+    "task": "onboarding.prune",
+    "schedule": float(RETENTION_PRUNE_SECONDS),
+}
+
+# Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do
+# not list: Django's own RedisCache increments atomically; the development default (one
+# process, local memory) is refused in production above.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not CACHE_URL:
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "axes.W001"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Node and vendor URLs may carry keys: every line written is cut to scheme://host[:port].
+    "filters": {"scrub_urls": {"()": "apps.core.redaction.ScrubUrlsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["scrub_urls"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # The Solana client's HTTP library logs every request at INFO.
         "httpx2": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
+        # django-axes logs every successful log-in at INFO; failures stay at WARNING.
+        "axes": {"level": "WARNING"},
+        # web3 and urllib3 log the endpoint (with its key) and the path of every request.
+        "web3": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }

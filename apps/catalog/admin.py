@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Chain, CorporateAction, Deployment, Document, Issuer, Security, Token, Venue
+from .models import (
+    Chain,
+    CorporateAction,
+    Custodian,
+    CustodyAccount,
+    Deployment,
+    Document,
+    Issuer,
+    OracleFeed,
+    Security,
+    Token,
+    Venue,
+)
 
 
 class DeploymentInline(admin.TabularInline):
@@ -78,3 +90,20 @@ class VenueAdmin(admin.ModelAdmin):
 class CorporateActionAdmin(admin.ModelAdmin):
     list_display = ["token", "kind", "ex_date", "multiplier_before", "multiplier_after"]
     list_filter = ["kind"]
+
+
+class CustodyAccountInline(admin.TabularInline):
+    model = CustodyAccount
+    extra = 0
+
+
+@admin.register(Custodian)
+class CustodianAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "country"]
+    inlines = [CustodyAccountInline]
+
+
+@admin.register(OracleFeed)
+class OracleFeedAdmin(admin.ModelAdmin):
+    list_display = ["token", "chain", "address", "heartbeat_seconds", "decimals"]
+    list_select_related = ["token", "chain"]

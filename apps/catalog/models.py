@@ -314,3 +314,66 @@ class CorporateAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.token} on {self.ex_date}"
+
+
+# --- registry facts read by other apps ------------------------------------------------------
+# Custodians, their accounts and the oracle feeds are declared in the registry, like tokens
+# and chains; what they report (statements, oracle rounds) lives in custody and chains.
+
+
+class Custodian(models.Model):
+    """A custodian bank holding an issuer's shares."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, validators=[validate_country])
+    website = models.URLField(blank=True)
+
+    class Meta:
+        db_table = "custody_custodian"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustodyAccount(models.Model):
+    """A safekeeping account of an issuer at a custodian."""
+
+    custodian = models.ForeignKey(Custodian, on_delete=models.PROTECT, related_name="accounts")
+    account_id = models.CharField(max_length=64)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="custody_accounts")
+
+    class Meta:
+        db_table = "custody_custodyaccount"
+        ordering = ["custodian__name", "account_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["custodian", "account_id"], name="custody_account_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.custodian.slug}:{self.account_id}"
+
+
+class OracleFeed(models.Model):
+    """A Chainlink AggregatorV3-compatible price feed for a token on a chain."""
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="oracle_feeds")
+    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="oracle_feeds")
+    address = models.CharField(max_length=64)
+    description = models.CharField(max_length=100, blank=True)
+    heartbeat_seconds = models.PositiveIntegerField(default=86400)
+    deviation_bps = ExactDecimalField(max_digits=10, decimal_places=4, default=Decimal(50))
+    decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as read")
+
+    class Meta:
+        db_table = "chains_oraclefeed"
+        ordering = ["token__symbol", "chain__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "address"], name="oracle_feed_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} feed on {self.chain}"

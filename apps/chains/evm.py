@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,9 +31,13 @@ from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3 import HTTPProvider, Web3
+from web3._utils.http_session_manager import HTTPSessionManager
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
 from web3.method import Method, default_root_munger
 from web3.types import RPCEndpoint
+
+from apps.core import safejson
+from apps.core.redaction import redact_url
 
 from .readings import (
     BlockRef,
@@ -42,9 +47,16 @@ from .readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    scrubbed_errors,
 )
 
-DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip
+DEFAULT_TIMEOUT = 10.0  # seconds per HTTP round trip, the whole reply included
+# A batch of 1,000 eth_calls answers in about 300 kB; anything past this is refused.
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+REPLY_CHUNK_BYTES = 64 * 1024
+# What an oracle answer may be to be stored (OracleRound.answer: 78 digits, 18 decimals).
+MAX_FEED_DECIMALS = 36
+MAX_ANSWER_DIGITS = 60
 # eth_calls per JSON-RPC batch: about 100 kB of request; public nodes accept 1,000.
 CALLS_PER_BATCH = 1000
 
@@ -56,11 +68,44 @@ LATEST_ROUND_DATA = function_signature_to_4byte_selector("latestRoundData()")
 T = TypeVar("T")
 
 
+class _ReplyTooLarge(requests.exceptions.RequestException):
+    pass
+
+
+class _BoundedSessions(HTTPSessionManager):
+    """POSTs whose whole answer must arrive within the timeout and fit in MAX_REPLY_BYTES.
+
+    requests' timeout bounds each wait for bytes, not the whole reply: a node that drips
+    one byte at a time, or answers without end, would otherwise hold the worker and its
+    memory for as long as it likes.
+    """
+
+    def make_post_request(self, endpoint_uri: Any, data: Any, **kwargs: Any) -> bytes:
+        timeout = float(kwargs.pop("timeout", DEFAULT_TIMEOUT))
+        kwargs.pop("stream", None)
+        deadline = time.monotonic() + timeout
+        with self.get_response_from_post_request(
+            endpoint_uri, data=data, timeout=timeout, stream=True, **kwargs
+        ) as response:
+            response.raise_for_status()
+            body = bytearray()
+            # read1: whatever has arrived (one socket read), so the deadline is checked
+            # between small waits instead of after a whole chunk.
+            while chunk := response.raw.read1(REPLY_CHUNK_BYTES, decode_content=True):
+                body += chunk
+                if len(body) > MAX_REPLY_BYTES:
+                    raise _ReplyTooLarge(f"reply larger than {MAX_REPLY_BYTES} bytes")
+                if time.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(f"reply not complete in {timeout:g} s")
+        return bytes(body)
+
+
 class _CountingProvider(HTTPProvider):
     """An HTTPProvider that counts its HTTP round trips (one per POST, batch or single)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._request_session_manager = _BoundedSessions()
         self.round_trips = 0
 
     def make_request(self, method: Any, params: Any) -> Any:
@@ -70,6 +115,11 @@ class _CountingProvider(HTTPProvider):
     def make_batch_request(self, requests_: Any) -> Any:
         self.round_trips += 1
         return super().make_batch_request(requests_)
+
+    @staticmethod
+    def decode_rpc_response(raw_response: bytes) -> Any:
+        # Refuse deep nesting before json parses it: see apps.core.safejson.
+        return safejson.loads(raw_response)
 
 
 @dataclass(frozen=True)
@@ -90,6 +140,7 @@ class _Node:
 
     def __init__(self, *, rpc_url: str, chain_name: str, timeout: float) -> None:
         self.rpc_url = rpc_url
+        self.label = redact_url(rpc_url)  # what messages show: scheme://host[:port]
         self.chain_name = chain_name
         # No retries inside web3: the caller's task retries with backoff, and a
         # failed read must fail fast with its real cause.
@@ -109,7 +160,7 @@ class _Node:
         )
 
     def error(self, cause: str, *, transient: bool = False) -> ChainReadError:
-        return ChainReadError(f"{self.chain_name} ({self.rpc_url}): {cause}", transient=transient)
+        return ChainReadError(f"{self.chain_name} ({self.label}): {cause}", transient=transient)
 
     @contextmanager
     def faults(self, doing: str) -> Iterator[None]:
@@ -118,6 +169,8 @@ class _Node:
             yield
         except ChainReadError:
             raise
+        except _ReplyTooLarge as exc:
+            raise self.error(f"garbled reply ({exc}) while {doing}") from exc
         except requests.exceptions.Timeout as exc:
             raise self.error(f"timed out while {doing}", transient=True) from exc
         except TimeExhausted as exc:
@@ -135,6 +188,8 @@ class _Node:
             raise self.error(f"garbled reply (not JSON) while {doing}") from exc
         except Web3RPCError as exc:
             raise self.error(f"node error while {doing}: {exc}") from exc
+        except (RecursionError, safejson.JSONTooDeep) as exc:
+            raise self.error(f"garbled reply (nested too deep) while {doing}") from exc
         except (Web3Exception, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise self.error(f"garbled reply while {doing}: {type(exc).__name__}: {exc}") from exc
         except requests.exceptions.RequestException as exc:
@@ -291,6 +346,7 @@ def _address(node: _Node, address: str) -> str:
         raise node.error(f"{address!r} is not an EVM address") from exc
 
 
+@scrubbed_errors
 def read_supplies(
     *,
     rpc_url: str,
@@ -347,6 +403,7 @@ def read_supplies(
     )
 
 
+@scrubbed_errors
 def read_oracles(
     *,
     rpc_url: str,
@@ -377,6 +434,14 @@ def read_oracles(
         (decimals,) = node.decode(["uint8"], results[2 * n + 1], decimals_call)
         if updated == 0:
             raise node.error(f"feed {feed} has no answer yet (updatedAt is 0)")
+        if decimals > MAX_FEED_DECIMALS:
+            raise node.error(
+                f"feed {feed} reports {decimals} decimals (at most {MAX_FEED_DECIMALS})"
+            )
+        if len(str(abs(answer))) - decimals > MAX_ANSWER_DIGITS:
+            raise node.error(
+                f"feed {feed} answer has more than {MAX_ANSWER_DIGITS} digits before the point"
+            )
         try:
             updated_at = dt.datetime.fromtimestamp(updated, tz=dt.UTC)
             started_at = dt.datetime.fromtimestamp(started, tz=dt.UTC) if started else None

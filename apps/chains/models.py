@@ -1,4 +1,7 @@
-"""What the chains said: supply per deployment at a block, oracle rounds, and every sync run."""
+"""What the chains said: supply per deployment at a block and oracle feeds' rounds.
+
+Every sync run is an apps.core JobRun whose scope is the chain's slug.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +10,19 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.catalog.models import Chain, Deployment, Token
+# Oracle feeds are registry facts: they live in the catalogue (same table).
+from apps.catalog.models import Deployment, OracleFeed
 from apps.core.fields import ExactDecimalField
+from apps.core.models import JobRun
 
 UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
 
+# The sync runs were chains.SyncRun; the generic record is apps.core.models.JobRun.
+SyncRun = JobRun
 
-class SyncRunQuerySet(QuerySet["SyncRun"]):
-    def latest_per_job_and_chain(self) -> SyncRunQuerySet:
-        """The most recent run of every (job, chain) pair, in one query; jobs that run for no
-        particular chain (prices) count as one pair of their own."""
-        newest = (
-            SyncRun.objects.annotate(chain_key=Coalesce("chain", 0))
-            .filter(job=OuterRef("job"), chain_key=OuterRef("chain_key"))
-            .order_by("-started_at", "-pk")
-        )
-        return (
-            self.annotate(chain_key=Coalesce("chain", 0))
-            .filter(pk=Subquery(newest.values("pk")[:1]))
-            .select_related("chain")
-            .order_by("chain__name", "job")
-        )
-
-
-class SyncRun(models.Model):
-    """One run of a background job (per chain where it has one), with its outcome."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        OK = "ok", "OK"
-        FAILED = "failed", "Failed"
-
-    job = models.CharField(max_length=32, db_index=True)
-    chain = models.ForeignKey(
-        Chain, on_delete=models.CASCADE, null=True, blank=True, related_name="sync_runs"
-    )
-    node = models.CharField(max_length=500, blank=True, help_text="the endpoint asked")
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-
-    objects = SyncRunQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["job", "chain", "-started_at"], name="syncrun_latest")]
-
-    def __str__(self) -> str:
-        where = f" on {self.chain.slug}" if self.chain_id else ""
-        return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
-
-    @property
-    def items_read(self) -> int:
-        """Deployments or feeds the run asked about."""
-        return int(self.counts.get("deployments", self.counts.get("feeds", 0)))
-
-    @property
-    def created_count(self) -> int:
-        return int(self.counts.get("created", 0))
-
-    @property
-    def block(self) -> int | None:
-        return self.counts.get("block")
+__all__ = ["OracleFeed", "OracleRound", "SupplyObservation", "SyncRun"]
 
 
 class SupplyObservationQuerySet(QuerySet["SupplyObservation"]):
@@ -108,7 +57,7 @@ class SupplyObservation(models.Model):
     ui_multiplier = ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
     observed_at = models.DateTimeField()
     sync_run = models.ForeignKey(
-        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
+        JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
     )
 
     objects = SupplyObservationQuerySet.as_manager()
@@ -155,27 +104,6 @@ class SupplyObservation(models.Model):
     @property
     def stale(self) -> bool:
         return self.is_stale()
-
-
-class OracleFeed(models.Model):
-    """A Chainlink AggregatorV3-compatible price feed for a token on a chain."""
-
-    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="oracle_feeds")
-    chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="oracle_feeds")
-    address = models.CharField(max_length=64)
-    description = models.CharField(max_length=100, blank=True)
-    heartbeat_seconds = models.PositiveIntegerField(default=86400)
-    deviation_bps = ExactDecimalField(max_digits=10, decimal_places=4, default=Decimal(50))
-    decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text="as read")
-
-    class Meta:
-        ordering = ["token__symbol", "chain__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["chain", "address"], name="oracle_feed_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.token} feed on {self.chain}"
 
 
 class OracleRound(models.Model):

@@ -20,8 +20,16 @@ block (verify_reserves). Failures raise ChainReadError.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ParamSpec, TypeVar
+
+from apps.core.redaction import scrub
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ChainReadError(Exception):
@@ -35,6 +43,25 @@ class ChainReadError(Exception):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+def scrubbed_errors(read: Callable[P, R]) -> Callable[P, R]:
+    """A chain client's entry point whose ChainReadError never carries the node URL's
+    user, password, path or query (providers put API keys there), nor a long message.
+
+    The original exception is not chained: its text (and that of the HTTP client's
+    exception under it) may contain the URL.
+    """
+
+    @functools.wraps(read)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return read(*args, **kwargs)
+        except ChainReadError as exc:
+            url = str(kwargs.get("rpc_url", ""))
+            raise ChainReadError(scrub(str(exc), urls=[url]), transient=exc.transient) from None
+
+    return wrapped
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from apps.catalog.models import Chain, Deployment
+from apps.core.models import JobRun
 
 from .models import SupplyObservation
 
@@ -15,3 +23,74 @@ def latest_supply_prefetch(lookup: str = "deployments__supply_observations") -> 
         queryset=SupplyObservation.objects.latest_per_deployment(),
         to_attr="latest_supply",
     )
+
+
+def latest_runs(chains: Iterable[Chain]) -> dict[tuple[int | None, str], JobRun]:
+    """{(chain id or None, job): the latest run} of every job, in one query.
+
+    Runs are scoped by chain slug; jobs that run for no chain (the price sync) are keyed
+    by None. Each run gets its `chain` attribute (None for those).
+    """
+    by_slug = {c.slug: c for c in chains}
+    out: dict[tuple[int | None, str], JobRun] = {}
+    for run in JobRun.objects.latest_per_job_and_scope():
+        chain = by_slug.get(run.scope) if run.scope else None
+        if run.scope and chain is None:
+            continue  # a run of a job that is not a chain's, or of a chain since removed
+        run.chain = chain
+        out[(chain.pk if chain else None, run.job)] = run
+    return out
+
+
+@dataclass(frozen=True)
+class DeploymentFreshness:
+    deployment: Deployment
+    latest: SupplyObservation | None
+    stale: bool  # latest older than the chain's max age, or missing
+
+    @property
+    def missing(self) -> bool:
+        return self.latest is None
+
+
+def deployments_with_latest_supply(
+    deployments: QuerySet[Deployment] | None = None,
+) -> QuerySet[Deployment]:
+    """Deployments annotated with their latest observation's id and time (one query)."""
+    newest = SupplyObservation.objects.filter(deployment=OuterRef("pk")).order_by(
+        "-observed_at", "-block_number"
+    )
+    qs = deployments if deployments is not None else Deployment.objects.all()
+    return qs.select_related("token", "chain").annotate(
+        latest_supply_id=Subquery(newest.values("pk")[:1]),
+        latest_observed_at=Subquery(newest.values("observed_at")[:1]),
+    )
+
+
+def supply_freshness(
+    deployments: QuerySet[Deployment] | None = None, *, now: dt.datetime | None = None
+) -> list[DeploymentFreshness]:
+    """For every deployment, its latest observation and whether it is stale: two queries."""
+    now = now or timezone.now()
+    rows = list(deployments_with_latest_supply(deployments).order_by("token__symbol", "chain"))
+    latest = SupplyObservation.objects.in_bulk(
+        [r.latest_supply_id for r in rows if r.latest_supply_id]
+    )
+    out = []
+    for row in rows:
+        obs = latest.get(row.latest_supply_id) if row.latest_supply_id else None
+        if obs is not None:
+            obs.deployment = row  # chain already loaded: is_stale() costs no query
+        out.append(
+            DeploymentFreshness(deployment=row, latest=obs, stale=obs is None or obs.is_stale(now))
+        )
+    return out
+
+
+def stale_tokens(freshness: Iterable[DeploymentFreshness]) -> dict[str, list[DeploymentFreshness]]:
+    """Token symbol -> its stale or unobserved deployments."""
+    out: dict[str, list[DeploymentFreshness]] = {}
+    for f in freshness:
+        if f.stale:
+            out.setdefault(f.deployment.token.symbol, []).append(f)
+    return out

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx2
 from solana.exceptions import SolanaRpcException
@@ -40,7 +40,9 @@ from apps.chains.readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    scrubbed_errors,
 )
+from apps.core.redaction import redact_url
 
 # getMultipleAccounts refuses more than 100 keys per call on Solana RPC nodes.
 MAX_ACCOUNTS_PER_CALL = 100
@@ -87,6 +89,7 @@ class _Mint:
     scaled_ui: tuple[Decimal, int, Decimal] | None  # multiplier, effective ts, new multiplier
 
 
+@scrubbed_errors
 def read_supplies(
     *,
     rpc_url: str,
@@ -112,15 +115,22 @@ def read_supplies(
         [_pubkey(e, chain_name, node, f"escrow of mint {t.address}") for e in t.escrow_addresses]
         for t in targets
     ]
-    coroutine = _read(
-        rpc_url=rpc_url,
-        chain_name=chain_name,
-        node=node,
-        targets=targets,
-        mints=mints,
-        escrows=escrows,
-        commitment=commitment,
-        timeout=timeout,
+    # httpx's timeout bounds each wait for bytes; the whole read (at most SLOT_ATTEMPTS
+    # rounds and the block time) is bounded too, so a node that drips cannot hold a worker.
+    whole = timeout * (SLOT_ATTEMPTS + 1)
+    coroutine = _bounded(
+        _read(
+            rpc_url=rpc_url,
+            chain_name=chain_name,
+            node=node,
+            targets=targets,
+            mints=mints,
+            escrows=escrows,
+            commitment=commitment,
+            timeout=timeout,
+        ),
+        seconds=whole,
+        where=f"{chain_name} ({node})",
     )
     try:
         asyncio.get_running_loop()
@@ -131,13 +141,19 @@ def read_supplies(
         return pool.submit(asyncio.run, coroutine).result()
 
 
+async def _bounded(coroutine: Any, *, seconds: float, where: str) -> SupplySnapshot:
+    try:
+        return await asyncio.wait_for(coroutine, timeout=seconds)
+    except TimeoutError:
+        raise ChainReadError(
+            f"{where}: the read did not complete within {seconds:g} s", transient=True
+        ) from None
+
+
 def node_label(rpc_url: str) -> str:
-    """The node as named in errors: scheme, host, port and path; no credentials or query."""
-    parts = urlsplit(rpc_url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    """The node as named in errors and logs: scheme, host and port only (providers put
+    API keys in the path, the query or the user-info)."""
+    return redact_url(rpc_url)
 
 
 def _pubkey(address: str, chain_name: str, node: str, what: str) -> Pubkey:
@@ -372,8 +388,13 @@ def _scaled_ui_amount(data: bytes, address: str, where: str) -> tuple[Decimal, i
     return None
 
 
+# SupplyObservation.ui_multiplier holds 22 digits before the point and 18 after.
+MULTIPLIER_RANGE = (1e-18, 1e21)
+
+
 def _multiplier(value: float, address: str, where: str) -> Decimal:
-    if not math.isfinite(value) or value <= 0:
+    low, high = MULTIPLIER_RANGE
+    if not math.isfinite(value) or not low <= value < high:
         raise ChainReadError(
             f"{where}: mint {address} has an invalid scaled-UI multiplier {value!r}"
         )

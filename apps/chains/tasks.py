@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from apps.catalog.models import Chain, Token
+from apps.core.models import JobRun
 
 from . import services
-from .models import OracleFeed, SyncRun
+from .models import OracleFeed
 from .readings import ChainReadError
 
 TASK_TIME_LIMIT = 120  # seconds, hard: a sync of 512 deployments takes about 1 s
@@ -21,8 +26,8 @@ class TransientSyncError(ChainReadError):
         super().__init__(message, transient=True)
 
 
-def _outcome(run: SyncRun) -> dict:
-    if run.status == SyncRun.Status.FAILED and run.counts.get("transient"):
+def _outcome(run: JobRun) -> dict:
+    if run.status == JobRun.Status.FAILED and run.counts.get("transient"):
         raise TransientSyncError(run.error)
     return {"run": run.pk, "status": run.status, "counts": run.counts, "error": run.error}
 
@@ -68,3 +73,11 @@ def sync_oracles_all() -> list[int]:
     for chain_id in ids:
         sync_oracles.delay_on_commit(chain_id)
     return ids
+
+
+@shared_task(name="chains.prune_supply_observations", time_limit=600, soft_time_limit=540)
+def prune_supply_observations() -> int:
+    """Delete supply observations older than SUPPLY_OBSERVATION_RETENTION_DAYS that no
+    published snapshot refers to (each deployment's latest stays)."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.SUPPLY_OBSERVATION_RETENTION_DAYS)
+    return services.prune_supply_observations(older_than=cutoff)

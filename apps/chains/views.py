@@ -8,8 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.catalog.models import Chain
 
-from . import services
-from .models import SyncRun
+from . import selectors, services
 
 
 @require_GET
@@ -17,8 +16,8 @@ from .models import SyncRun
 def status(request: HttpRequest) -> HttpResponse:
     """Public sync status: the last run of every job per chain, and which tokens are stale."""
     now = timezone.now()
-    latest = {(r.chain_id, r.job): r for r in SyncRun.objects.latest_per_job_and_chain()}
     chains = list(Chain.objects.order_by("name"))
+    latest = selectors.latest_runs(chains)
     rows = [
         {"chain": chain, "job": job, "run": latest.get((chain.pk, job))}
         for chain in chains

@@ -1,79 +1,61 @@
-"""Compliance back office views. Every view is for the Compliance group only."""
+"""Compliance back office views. Every view is for the Compliance group only, with the
+second factor confirmed when COMPLIANCE_REQUIRE_OTP is on (apps.core.staff). Thin:
+parse, authorize, call one service or selector, render."""
 
 from __future__ import annotations
 
-import csv
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 
-from apps.onboarding.geo import client_ip
-from apps.onboarding.models import CaseState, KycCase, Wallet
+from apps.core.staff import is_staff_user, mark_staff_session, staff_required
+from apps.jurisdictions import selectors as jurisdiction_selectors
+from apps.jurisdictions.geo import client_ip
 
-from . import audit, reports, services
-from .access import compliance_required, is_compliance_officer
+from . import charts, selectors
+from .errors import ComplianceError
 from .forms import (
-    SORTS,
     AccessLogFilterForm,
     AuditExportForm,
     DecisionForm,
+    EndRuleForm,
+    OtpForm,
     QueueFilterForm,
     RuleForm,
+    error_text,
 )
-from .models import AccessLogEntry, JurisdictionRule
+from .services import decisions, exports, second_factor
+from .services import rules as rule_services
 
-ALLOWLIST_FIELDS = ["kind", "address", "investor_id", "verified_at"]
-QUEUE_PAGE_SIZE = 100  # cases per page of the queue
-ACCESS_LOG_PAGE_SIZE = 500  # newest blocked requests shown
+BACK_OFFICE = "/compliance/"
 
 
-def _state_counts() -> dict[str, int]:
-    counts = dict(KycCase.objects.values_list("state").annotate(n=Count("id")).order_by())
-    return {value: counts.get(value, 0) for value, _label in CaseState.choices}
+def bad_request(request: HttpRequest, form) -> HttpResponse:
+    """400 with what was wrong with which parameter, in one short line."""
+    return render(request, "compliance/bad_request.html", {"reason": error_text(form)}, status=400)
 
 
 @never_cache
 @vary_on_headers("HX-Request")
 @require_GET
-@compliance_required
+@staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Cases by state, country and risk, oldest submission first; htmx swaps the table."""
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    cases = KycCase.objects.for_queue()
-    state = filters.get("state", "")
-    if state == "":
-        cases = cases.open().exclude(state=CaseState.DRAFT)
-    elif state != "all":
-        cases = cases.filter(state=state)
-    if filters.get("country"):
-        cases = cases.filter(declaration__residence_country=filters["country"])
-    if filters.get("risk"):
-        cases = cases.filter(high_risk=filters["risk"] == "high")
-    if filters.get("age") == "overdue":
-        deadline = timezone.now() - timedelta(days=settings.KYC_REVIEW_DEADLINE_DAYS)
-        cases = cases.filter(
-            state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW], submitted_at__lt=deadline
-        )
-    cases = cases.order_by(*SORTS[filters.get("sort") or "oldest"])
-    counts = _state_counts()
+    if request.GET and not form.is_valid():
+        return bad_request(request, form)
+    filters = form.cleaned_data if request.GET else {}
     context = {
         "form": form,
-        "cases": list(cases[:QUEUE_PAGE_SIZE]),
-        "counts": [(label, value, counts[value]) for value, label in CaseState.choices],
+        "cases": selectors.queue(**filters),
+        "counts": selectors.state_counts(),
         "now": timezone.now(),
     }
     template = "compliance/queue.html#queue-table" if request.htmx else "compliance/queue.html"
@@ -82,41 +64,44 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(KycCase.objects.for_queue(), pk=pk)
-    profile = case.declaration.profile
+    page = selectors.case_page(pk)
+    if page is None:
+        raise Http404("no such case")
     context = {
-        "case": case,
-        "declarations": profile.declarations.all(),
-        "documents": case.documents.all(),
-        "hits": case.screening_hits.all(),
-        "transitions": case.transitions.select_related("actor"),
-        "decisions": case.decisions.select_related("officer"),
-        "wallets": Wallet.objects.filter(user=case.user),
+        "case": page.case,
+        "declarations": page.declarations,
+        "documents": page.documents,
+        "hits": page.hits,
+        "transitions": page.transitions,
+        "decisions": page.decisions,
+        "wallets": page.wallets,
         "form": DecisionForm(),
     }
     return render(request, "compliance/case_detail.html", context)
 
 
 @require_POST
-@compliance_required
+@staff_required
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(KycCase, pk=pk)
+    page_case = selectors.case_page(pk)
+    if page_case is None:
+        raise Http404("no such case")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a decision and a reason.")
+        messages.error(request, f"Choose a decision and a reason ({error_text(form, limit=200)}).")
         return redirect("compliance:case", pk=pk)
     try:
-        outcome = services.decide_case(
-            case=case,
+        outcome = decisions.decide_case(
+            case=page_case.case,
             officer=request.user,
             decision=form.cleaned_data["decision"],
             reason_code=form.cleaned_data["reason_code"],
             note=form.cleaned_data["note"],
             ip=client_ip(request),
         )
-    except services.ComplianceError as exc:
+    except ComplianceError as exc:
         messages.error(request, str(exc))
     else:
         if outcome.pending_second_approval:
@@ -128,41 +113,45 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@compliance_required
+@staff_required
 def rules(request: HttpRequest) -> HttpResponse:
     """Rules in force, the full history, and a form that puts a new rule in force now."""
     form = RuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_rule(officer=request.user, ip=client_ip(request), **form.cleaned_data)
-        except (services.ComplianceError, ValidationError) as exc:
+            rule_services.set_rule(officer=request.user, ip=client_ip(request), **form.cleaned_data)
+        except (ComplianceError, ValidationError) as exc:
             form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
         else:
             messages.success(request, "Rule in force from now.")
             return redirect("compliance:rules")
-    in_force = JurisdictionRule.objects.in_force().select_related("changed_by")
-    history = JurisdictionRule.objects.select_related("changed_by").order_by(
-        "country", "region", "-effective_from"
-    )
     return render(
         request,
         "compliance/rules.html",
-        {"form": form, "in_force": in_force, "history": history, "now": timezone.now()},
+        {
+            "form": form,
+            "in_force": jurisdiction_selectors.rules_in_force(),
+            "history": jurisdiction_selectors.rule_history(),
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
     )
 
 
 @require_POST
-@compliance_required
+@staff_required
 def end_rule(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = get_object_or_404(JurisdictionRule, pk=pk)
+    form = EndRuleForm(request.POST)
+    if not form.is_valid():
+        return bad_request(request, form)
     try:
-        services.end_rule(
+        rule = rule_services.end_rule(
             officer=request.user,
-            rule=rule,
-            reason=request.POST.get("reason", ""),
+            rule_id=pk,
+            reason=form.cleaned_data["reason"],
             ip=client_ip(request),
         )
-    except services.ComplianceError as exc:
+    except ComplianceError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Rule for {rule.place} ended.")
@@ -171,51 +160,46 @@ def end_rule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    """Blocked requests, searchable by country, path and date, with a chart per country."""
+    """Refused requests, searchable by country, path and date, with a chart per country."""
     form = AccessLogFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    entries = AccessLogEntry.objects.select_related("rule")
-    country = (filters.get("country") or "").strip().upper()
-    if country:
-        entries = entries.filter(country=country)
-    if filters.get("path"):
-        entries = entries.filter(path__contains=filters["path"])
-    if filters.get("start"):
-        entries = entries.filter(created_at__date__gte=filters["start"])
-    if filters.get("end"):
-        entries = entries.filter(created_at__date__lte=filters["end"])
+    if request.GET and not form.is_valid():
+        return bad_request(request, form)
+    filters = form.cleaned_data if request.GET else {}
+    series = selectors.refusals_per_country_per_day(country=filters.get("country", ""))
     return render(
         request,
         "compliance/access_log.html",
         {
             "form": form,
-            "entries": entries[:ACCESS_LOG_PAGE_SIZE],
-            "traces": reports.blocks_per_country_per_day(country=country),
-            "chart_days": reports.CHART_DAYS,
+            "entries": selectors.access_log(**filters),
+            "figure": charts.refusals_figure(series) if series else None,
+            "chart_days": selectors.CHART_DAYS,
         },
     )
 
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def report(request: HttpRequest) -> HttpResponse:
-    return render(request, "compliance/reports.html", reports.case_report())
+    return render(request, "compliance/reports.html", selectors.case_report())
 
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def audit_export(request: HttpRequest) -> HttpResponse:
-    form = AuditExportForm(request.GET or None)
+    if not request.GET:
+        return render(request, "compliance/audit_export.html", {"form": AuditExportForm()})
+    form = AuditExportForm(request.GET)
     if not form.is_valid():
-        return render(request, "compliance/audit_export.html", {"form": form}, status=200)
+        return render(request, "compliance/audit_export.html", {"form": form}, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{start}-{end}.csv"'
-    services.export_audit_csv(
+    exports.export_audit_csv(
         officer=request.user, start=start, end=end, out=response, ip=client_ip(request)
     )
     return response
@@ -224,72 +208,51 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    """The second factor for officers: a TOTP code from an enrolled device."""
+    """The second factor for staff: a TOTP code from an enrolled device."""
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_compliance_officer(request.user):
+        return redirect("accounts:login")
+    if not is_staff_user(request.user):
         raise PermissionDenied
-    target = request.POST.get("next") or request.GET.get("next") or "/compliance/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/compliance/"
+    mark_staff_session(request)
+    form = OtpForm(request.POST or request.GET)
+    form.is_valid()
+    target = form.cleaned_data.get("next") or BACK_OFFICE
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = BACK_OFFICE
     error = ""
     if request.method == "POST":
-        device = match_token(request.user, request.POST.get("token", "").strip())
-        if device is not None:
-            otp_login(request, device)
-            audit.record(
-                actor=request.user,
-                action="staff.otp_verified",
-                obj=request.user,
-                ip=client_ip(request),
-            )
+        token = form.cleaned_data.get("token") or ""
+        if second_factor.confirm_code(request=request, token=token, ip=client_ip(request)):
             return redirect(target)
         error = "That code is not valid. Use the current code from your authenticator."
     return render(
         request,
         "compliance/otp.html",
         {"has_device": user_has_device(request.user), "error": error, "next": target},
+        status=400 if error else 200,
     )
-
-
-def _allowlist_rows(request: HttpRequest, fmt: str) -> list[dict[str, str]]:
-    rows = [
-        {
-            "kind": w.kind,
-            "address": w.address,
-            "investor_id": str(w.user_id),
-            "verified_at": w.verified_at.isoformat(),
-        }
-        for w in Wallet.objects.allowlist()
-    ]
-    audit.record(
-        actor=request.user,
-        action="allowlist.export",
-        after={"format": fmt, "rows": len(rows)},
-        ip=client_ip(request),
-    )
-    return rows
 
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def allowlist_csv(request: HttpRequest) -> HttpResponse:
     """Verified wallets of approved investors, for minting and redemption."""
+    rows = exports.allowlist_rows(officer=request.user, fmt="csv", ip=client_ip(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="allowlist-{stamp}.csv"'
-    writer = csv.DictWriter(response, fieldnames=ALLOWLIST_FIELDS)
-    writer.writeheader()
-    writer.writerows(_allowlist_rows(request, "csv"))
+    exports.write_allowlist_csv(rows=rows, out=response)
     return response
 
 
 @never_cache
 @require_GET
-@compliance_required
+@staff_required
 def allowlist_json(request: HttpRequest) -> JsonResponse:
-    rows = _allowlist_rows(request, "json")
+    rows = exports.allowlist_rows(officer=request.user, fmt="json", ip=client_ip(request))
     return JsonResponse(
         {"generated_at": timezone.now().isoformat(), "count": len(rows), "wallets": rows}
     )

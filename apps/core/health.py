@@ -1,4 +1,8 @@
-"""Live checks of the services the site depends on, for /healthz."""
+"""Live checks of the services the site depends on, for /healthz.
+
+Core checks the database, the cache and the broker; apps add their own checks from
+their AppConfig.ready() with `register_check(name, function)`, so core imports no app.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from django.core.cache import cache
 from django.db import connection
 
 BROKER_TIMEOUT = 3  # seconds: a broker that takes longer than this counts as down
+ERROR_CHARS = 300  # a check's error message is cut to this
+
+Check = Callable[[], None]
 
 
 def check_database() -> None:
@@ -37,32 +44,37 @@ def check_broker() -> None:
         conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
 
 
-def check_geoip() -> None:
-    """The IP-to-country database of the jurisdiction gate: without it no country is known
-    and the gate cannot block by IP, so the site reports itself unhealthy."""
-    from apps.onboarding.geo import country_database_error
-
-    error = country_database_error()
-    if error:
-        raise RuntimeError(error)
-
-
-CHECKS: dict[str, Callable[[], None]] = {
+CHECKS: dict[str, Check] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
-    "geoip": check_geoip,
 }
+
+
+def register_check(name: str, check: Check) -> None:
+    """Add (or replace) a named check; call it from an AppConfig.ready().
+
+    The check raises with a short message when its service is down and returns None
+    when it is up.
+    """
+    CHECKS[name] = check
+
+
+def unregister_check(name: str) -> None:
+    CHECKS.pop(name, None)
 
 
 def run_checks() -> dict[str, dict[str, str]]:
     """Each check's state: {"status": "up"} or {"status": "down", "error": "..."}."""
     results: dict[str, dict[str, str]] = {}
-    for name, check in CHECKS.items():
+    for name, check in list(CHECKS.items()):
         try:
             check()
         except Exception as exc:
-            results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+            results[name] = {
+                "status": "down",
+                "error": f"{type(exc).__name__}: {exc}"[:ERROR_CHARS],
+            }
         else:
             results[name] = {"status": "up"}
     return results

@@ -4,18 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import Custodian, CustodyAccount, Holding, HoldingStatement
-
-
-class CustodyAccountInline(admin.TabularInline):
-    model = CustodyAccount
-    extra = 0
-
-
-@admin.register(Custodian)
-class CustodianAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "country"]
-    inlines = [CustodyAccountInline]
+from .models import Holding, HoldingStatement
 
 
 class HoldingInline(admin.TabularInline):

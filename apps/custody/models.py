@@ -1,45 +1,13 @@
-"""Custodian banks and the accounts where an issuer's shares are held."""
+"""What custodians reported: statements of an issuer's account and their holdings."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from apps.catalog.models import Issuer
+# Custodians and their accounts are registry facts: they live in the catalogue (same tables).
+from apps.catalog.models import Custodian, CustodyAccount
 from apps.core.fields import ExactDecimalField
-from apps.core.validators import validate_country
-
-
-class Custodian(models.Model):
-    slug = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    country = models.CharField(max_length=2, validators=[validate_country])
-    website = models.URLField(blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CustodyAccount(models.Model):
-    """A safekeeping account of an issuer at a custodian."""
-
-    custodian = models.ForeignKey(Custodian, on_delete=models.PROTECT, related_name="accounts")
-    account_id = models.CharField(max_length=64)
-    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="custody_accounts")
-
-    class Meta:
-        ordering = ["custodian__name", "account_id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["custodian", "account_id"], name="custody_account_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.custodian.slug}:{self.account_id}"
 
 
 class HoldingStatementQuerySet(models.QuerySet["HoldingStatement"]):
@@ -108,6 +76,9 @@ class HoldingStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.custodian.slug} {self.statement_id} ({self.statement_date:%Y-%m-%d})"
+
+
+__all__ = ["Custodian", "CustodyAccount", "Holding", "HoldingStatement"]
 
 
 class Holding(models.Model):

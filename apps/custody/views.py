@@ -1,27 +1,17 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from apps.core.staff import staff_required
 
 from .models import Custodian, HoldingStatement
 from .services import StatementRejected, import_statement, max_statement_bytes
 
 RECENT_STATEMENTS = 20  # rows under the upload form
-
-
-def can_import_statements(user: object) -> bool:
-    """Compliance staff: the add permission on statements or the compliance group."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return False
-    if user.has_perm("custody.add_holdingstatement"):  # type: ignore[attr-defined]
-        return True
-    return user.groups.filter(name=settings.COMPLIANCE_GROUP).exists()  # type: ignore[attr-defined]
 
 
 class StatementUploadForm(forms.Form):
@@ -40,11 +30,11 @@ class StatementUploadForm(forms.Form):
         return upload
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
+@staff_required(permission="custody.add_holdingstatement")
 def statement_upload(request: HttpRequest) -> HttpResponse:
-    if not can_import_statements(request.user):
-        raise PermissionDenied("compliance staff only")
+    """Compliance staff (the group, or the add permission on statements), second factor
+    confirmed when COMPLIANCE_REQUIRE_OTP is on."""
     form = StatementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

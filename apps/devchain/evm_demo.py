@@ -16,8 +16,7 @@ from decimal import Decimal
 
 from web3 import Web3
 
-from apps.catalog.models import Chain, Deployment
-from apps.chains.models import OracleFeed
+from apps.catalog.models import Chain, Deployment, OracleFeed
 from apps.markets.selectors import latest_security_prices
 
 from . import evm_world

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from apps.catalog.models import Chain, Issuer, Token
+from apps.catalog.models import Chain, Custodian, Issuer, Token
 from apps.chains.selectors import latest_supply_prefetch
-from apps.custody.models import Custodian
 from apps.markets.selectors import with_prices
 from apps.reserves.selectors import with_backing
 

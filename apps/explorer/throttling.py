@@ -2,7 +2,8 @@
 
 DRF's own AnonRateThrottle believes any X-Forwarded-For header (with NUM_PROXIES unset), so
 a client could rotate the header to escape its limit. This one asks the site's client-IP
-function, which reads X-Forwarded-For only when the request comes from TRUSTED_PROXIES.
+function, which reads X-Forwarded-For only when the request comes from TRUSTED_PROXIES,
+and counts an IPv6 client by its /64 like the log-in limits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
-from apps.onboarding.geo import client_ip
+from apps.jurisdictions.geo import client_network
 
 if TYPE_CHECKING:  # rest_framework.views imports this module through the settings
     from rest_framework.request import Request
@@ -26,7 +27,8 @@ class ClientAnonRateThrottle(AnonRateThrottle):
         return settings.API_ANON_RATE
 
     def get_ident(self, request: Request) -> str:
-        return client_ip(request._request) or "unknown"
+        # An IPv6 client is counted by its /64: one host can rotate through it at will.
+        return client_network(request._request)
 
     def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -19,9 +19,13 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.core import safejson
+
 from .sessions import State, market_session
 
 SubjectKind = Literal["security", "token"]
+# A vendor answer for a thousand symbols is about 100 kB; anything past this is refused.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
 CENT = Decimal("0.0001")
 
 
@@ -211,13 +215,22 @@ class HttpQuoteSource:
                 params={"symbols": ",".join(sorted(wanted))},
                 headers=headers,
                 timeout=self.timeout,
+                stream=True,
             )
+            with response:
+                if response.status_code != 200:
+                    raise PriceSourceError(f"{self.name} {url}: HTTP {response.status_code}")
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:
+                        raise PriceSourceError(
+                            f"{self.name} {url}: answer larger than {MAX_ANSWER_BYTES} bytes"
+                        )
         except requests.RequestException as exc:
             raise PriceSourceError(f"{self.name} {url}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise PriceSourceError(f"{self.name} {url}: HTTP {response.status_code}")
         try:
-            body = response.json()
+            body = safejson.loads(bytes(content))
         except ValueError as exc:
             raise PriceSourceError(f"{self.name} {url}: answer is not JSON") from exc
         rows = body.get("quotes") if isinstance(body, dict) else None

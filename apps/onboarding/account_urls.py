@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
+from .throttles import throttled
 
 app_name = "accounts"
 
@@ -16,15 +17,17 @@ urlpatterns = [
     path("verify/sent/", views.verify_sent, name="verify-sent"),
     path("verify/resend/", views.verify_resend, name="verify-resend"),
     path("verify/<uidb64>/<token>/", views.verify, name="verify"),
-    path("login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("login/", views.InvestorLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name=T + "password_reset_form.html",
-            email_template_name=T + "password_reset_email.txt",
-            subject_template_name=T + "password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password-reset-done"),
+        throttled("password-reset", rate_setting="PASSWORD_RESET_RATE", email_field="email")(
+            auth_views.PasswordResetView.as_view(
+                template_name=T + "password_reset_form.html",
+                email_template_name=T + "password_reset_email.txt",
+                subject_template_name=T + "password_reset_subject.txt",
+                success_url=reverse_lazy("accounts:password-reset-done"),
+            )
         ),
         name="password-reset",
     ),

@@ -2,32 +2,35 @@ from __future__ import annotations
 
 import pycountry
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from apps.compliance.models import JurisdictionRule
+from apps.jurisdictions.selectors import country_has_region_rules
 
-from . import services
-from .geo import client_ip
 from .models import DocumentKind, WalletKind
+from .services.eligibility import Answers
 
 COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 YES_NO = [("no", "No"), ("yes", "Yes")]
+MAX_PASSWORD = 128  # characters; longer ones only make hashing slower
+# The e-mail address is the username, which holds at most 150 characters.
+MAX_EMAIL = get_user_model()._meta.get_field("username").max_length
 
 
 class SignUpForm(forms.Form):
     full_name = forms.CharField(max_length=200, label="Full legal name")
-    email = forms.EmailField(label="E-mail")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+    email = forms.EmailField(label="E-mail", max_length=MAX_EMAIL)
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput, strip=False, max_length=MAX_PASSWORD
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput, strip=False, max_length=MAX_PASSWORD
+    )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
-        if get_user_model().objects.filter(username__iexact=email).exists():
-            raise ValidationError("An account with this e-mail address already exists.")
-        return email
+        # Whether the address has an account is never said here (sign_up e-mails its owner).
+        return self.cleaned_data["email"].lower()
 
     def clean(self) -> dict:
         data = super().clean()
@@ -43,41 +46,23 @@ class SignUpForm(forms.Form):
         return data
 
 
-class RateLimitedLoginForm(AuthenticationForm):
-    """Refuses further attempts once LOGIN_MAX_ATTEMPTS failures for this name and IP."""
+class LoginForm(AuthenticationForm):
+    """Log-in by e-mail address. Failed attempts are counted by django-axes
+    (per account and per client network); a locked-out client gets HTTP 429."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": "Too many failed log-ins. Try again in %(minutes)s minutes.",
-    }
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=MAX_PASSWORD,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, request=None, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "E-mail"
-        self.locked = False
 
-    def clean(self) -> dict:
-        username = (self.cleaned_data.get("username") or "").lower()
-        self.cleaned_data["username"] = username
-        ip = client_ip(self.request) if self.request else None
-        if services.login_locked(username=username, ip=ip):
-            self.locked = True
-            raise ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)},
-            )
-        try:
-            data = super().clean()
-        except ValidationError:
-            services.record_login_failure(username=username, ip=ip)
-            raise
-        services.clear_login_failures(username=username, ip=ip)
-        return data
-
-
-def country_has_region_rules(country: str) -> bool:
-    return JurisdictionRule.objects.in_force().filter(country=country).exclude(region="").exists()
+    def clean_username(self) -> str:
+        return (self.cleaned_data.get("username") or "").strip().lower()
 
 
 def _yes_no(label: str) -> forms.TypedChoiceField:
@@ -131,9 +116,9 @@ class EligibilityForm(forms.Form):
             )
         return data
 
-    def answers(self) -> services.Answers:
+    def answers(self) -> Answers:
         d = self.cleaned_data
-        return services.Answers(
+        return Answers(
             full_name=d["full_name"].strip(),
             date_of_birth=d["date_of_birth"],
             residence_country=d["residence_country"],

@@ -102,7 +102,7 @@ class KycCaseQuerySet(models.QuerySet):
 class KycCase(models.Model):
     """One application to become an eligible investor.
 
-    `state` changes only through services.transition_case, which records every move;
+    `state` changes only through services.cases.transition_case, which records every move;
     save() refuses to write a state that was changed on the instance.
     """
 
@@ -139,7 +139,7 @@ class KycCase(models.Model):
             if self.state != CaseState.DRAFT:
                 raise ValueError("a case starts as draft")
         elif loaded is not None and self.state != loaded:
-            raise ValueError("change a case's state with services.transition_case")
+            raise ValueError("change a case's state with services.cases.transition_case")
         super().save(*args, **kwargs)
         self._loaded_state = self.state
 

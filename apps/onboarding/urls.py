@@ -12,6 +12,6 @@ urlpatterns = [
     path("documents/", views.upload_document, name="upload"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("submit/", views.submit, name="submit"),
-    path("wallets/", views.wallets, name="wallets"),
+    path("wallets/", views.wallet_list, name="wallets"),
     path("wallets/<int:pk>/verify/", views.wallet_verify, name="wallet-verify"),
 ]

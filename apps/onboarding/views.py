@@ -1,54 +1,39 @@
-"""Investor pages: accounts, eligibility, KYC case and documents, wallets. Thin by design."""
+"""Investor pages: accounts, eligibility, KYC case and documents, wallets. Thin by design:
+parse, authorize, call one service or selector, render."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.contrib.auth.views import LoginView
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.compliance import audit
+from apps.core.staff import Access, refusal
+from apps.jurisdictions.geo import client_ip, country_for_ip
 
-from . import services
-from .forms import (
-    DocumentForm,
-    EligibilityForm,
-    RateLimitedLoginForm,
-    SignatureForm,
-    SignUpForm,
-    WalletForm,
-)
-from .geo import client_ip, country_for_ip
-from .models import InvestorProfile, KycCase, KycDocument, Wallet
+from . import selectors
+from .errors import OnboardingError
+from .forms import DocumentForm, EligibilityForm, LoginForm, SignatureForm, SignUpForm, WalletForm
+from .models import InvestorProfile, Wallet
+from .services import accounts, cases, documents, wallets
+from .services import eligibility as eligibility_service
+from .throttles import throttled
+from .tokens import email_tokens
 
-
-class EmailVerificationTokenGenerator(PasswordResetTokenGenerator):
-    """Tokens that stop working once the address is verified."""
-
-    key_salt = "apps.onboarding.email-verification"
-
-    def _make_hash_value(self, user, timestamp: int) -> str:
-        profile = getattr(user, "investor", None)
-        verified = profile.email_verified_at if profile else None
-        return f"{user.pk}{user.email}{verified}{timestamp}"
-
-
-email_tokens = EmailVerificationTokenGenerator()
-
-
-def _profile(user) -> InvestorProfile | None:
-    return InvestorProfile.objects.filter(user=user).first()
+# Multipart framing and the form's other fields around one document, in bytes.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
 
 def investor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -57,7 +42,7 @@ def investor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @wraps(view)
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        profile = _profile(request.user)
+        profile = selectors.investor_profile(request.user)
         if profile is None or not profile.email_verified:
             messages.error(request, "Confirm your e-mail address first.")
             return redirect("onboarding:dashboard")
@@ -67,94 +52,77 @@ def investor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapped
 
 
-def _send_verification(request: HttpRequest, user) -> None:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("accounts:verify", args=[uid, email_tokens.make_token(user)])
-    services.send_verification_email(user=user, verify_url=request.build_absolute_uri(path))
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
+@throttled("signup", rate_setting="SIGNUP_RATE", email_field="email")
 def signup(request: HttpRequest) -> HttpResponse:
+    """The same answer whether or not the address has an account (see accounts.sign_up)."""
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.create_investor(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                full_name=form.cleaned_data["full_name"],
-            )
-        except services.OnboardingError as exc:
-            form.add_error("email", str(exc))
-        else:
-            _send_verification(request, user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("accounts:verify-sent")
+        accounts.sign_up(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+            link=request.build_absolute_uri,
+        )
+        return redirect("accounts:verify-sent")
     return render(request, "onboarding/accounts/signup.html", {"form": form})
 
 
-@login_required
 def verify_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/accounts/verify_sent.html")
 
 
 @login_required
 @require_POST
+@throttled("verify-resend", rate_setting="VERIFY_RESEND_RATE")
 def verify_resend(request: HttpRequest) -> HttpResponse:
-    profile = _profile(request.user)
-    if profile and not profile.email_verified:
-        _send_verification(request, request.user)
+    accounts.resend_verification(user=request.user, link=request.build_absolute_uri)
     return redirect("accounts:verify-sent")
 
 
 @never_cache
 def verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    User = get_user_model()
     try:
-        user = get_user_model().objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
-    except (ValueError, TypeError, OverflowError, get_user_model().DoesNotExist):
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
         user = None
-    if user is None or _profile(user) is None or not email_tokens.check_token(user, token):
+    if (
+        user is None
+        or selectors.investor_profile(user) is None
+        or not email_tokens.check_token(user, token)
+    ):
         return render(request, "onboarding/accounts/verify_failed.html", status=400)
-    services.mark_email_verified(user=user)
+    accounts.mark_email_verified(user=user)
     messages.success(request, "Your e-mail address is confirmed.")
-    return redirect("onboarding:dashboard")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("onboarding:dashboard")
+    messages.info(request, "Log in to continue your application.")
+    return redirect("accounts:login")
 
 
-class RateLimitedLoginView(LoginView):
-    form_class = RateLimitedLoginForm
+class InvestorLoginView(LoginView):
+    """Django's log-in view; django-axes counts failures and answers 429 when locked."""
+
+    form_class = LoginForm
     template_name = "onboarding/accounts/login.html"
     redirect_authenticated_user = True
-
-    def form_invalid(self, form: RateLimitedLoginForm) -> HttpResponse:
-        response = super().form_invalid(form)
-        if form.locked:
-            response.status_code = 429
-        return response
 
 
 @never_cache
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    profile = _profile(request.user)
-    case = (
-        KycCase.objects.filter(user=request.user)
-        .select_related("declaration")
-        .prefetch_related("documents", "transitions")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    declaration = profile.declarations.first() if profile else None
-    transitions = list(case.transitions.all()) if case else []
-    outcome = transitions[-1] if transitions and transitions[-1].note else None
+    data = selectors.dashboard(request.user)
     return render(
         request,
         "onboarding/dashboard.html",
         {
-            "profile": profile,
-            "declaration": declaration,
-            "case": case,
-            "transitions": transitions,
-            "outcome": outcome,
+            "profile": data.profile,
+            "declaration": data.declaration,
+            "case": data.case,
+            "transitions": data.transitions,
+            "outcome": data.outcome,
             "document_form": DocumentForm(),
         },
     )
@@ -165,11 +133,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def eligibility(request: HttpRequest) -> HttpResponse:
     profile: InvestorProfile = request.profile
-    initial = {"full_name": profile.full_name}
-    form = EligibilityForm(request.POST or None, initial=initial)
+    form = EligibilityForm(request.POST or None, initial={"full_name": profile.full_name})
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        declaration = services.record_declaration(
+        declaration = eligibility_service.record_declaration(
             profile=profile,
             answers=form.answers(),
             ip=ip,
@@ -178,8 +145,8 @@ def eligibility(request: HttpRequest) -> HttpResponse:
         if not declaration.eligible:
             return render(request, "onboarding/ineligible.html", {"declaration": declaration})
         try:
-            services.open_case(user=request.user, declaration=declaration)
-        except services.OnboardingError as exc:
+            cases.open_case(user=request.user, declaration=declaration)
+        except OnboardingError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "You are eligible. Add your documents and submit.")
@@ -187,27 +154,63 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/eligibility.html", {"form": form})
 
 
-def _own_open_case(request: HttpRequest) -> KycCase:
-    case = KycCase.objects.open().filter(user=request.user).select_related("declaration").first()
-    if case is None:
-        raise Http404("no open application")
-    return case
+class DocumentSizeLimit(FileUploadHandler):
+    """Stops reading an upload as soon as a file passes KYC_MAX_UPLOAD_BYTES, whatever
+    the request claimed, so no oversized document is ever held whole."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.KYC_MAX_UPLOAD_BYTES:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        self.received = 0
 
 
+def _too_large(request: HttpRequest) -> HttpResponse:
+    limit_mb = settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)
+    return render(request, "onboarding/upload_too_large.html", {"limit_mb": limit_mb}, status=413)
+
+
+@csrf_exempt  # checked by csrf_protect below, once the size limit is in place
 @investor_required
 @require_POST
 def upload_document(request: HttpRequest) -> HttpResponse:
-    case = _own_open_case(request)
+    """Refuse an oversized body before reading it: by its Content-Length, then while
+    streaming. The CSRF check runs after, as it reads the body."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.KYC_MAX_UPLOAD_BYTES + UPLOAD_OVERHEAD_BYTES:
+        return _too_large(request)
+    request.upload_handlers.insert(0, DocumentSizeLimit(request))
+    return _store_document(request)
+
+
+@csrf_protect
+def _store_document(request: HttpRequest) -> HttpResponse:
     form = DocumentForm(request.POST, request.FILES)
+    if getattr(request, "upload_too_large", False):
+        return _too_large(request)
+    case = selectors.own_open_case(request.user)
+    if case is None:
+        raise Http404("no open application")
     if form.is_valid():
         try:
-            services.store_document(
+            documents.store_document(
                 case=case,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 user=request.user,
             )
-        except services.OnboardingError as exc:
+        except OnboardingError as exc:
             messages.error(request, str(exc))
             return redirect("onboarding:dashboard")
         messages.success(request, "Document received.")
@@ -221,10 +224,12 @@ def upload_document(request: HttpRequest) -> HttpResponse:
 @investor_required
 @require_POST
 def submit(request: HttpRequest) -> HttpResponse:
-    case = _own_open_case(request)
+    case = selectors.own_open_case(request.user)
+    if case is None:
+        raise Http404("no open application")
     try:
-        services.submit_case(case=case, actor=request.user)
-    except services.OnboardingError as exc:
+        cases.submit_case(case=case, actor=request.user)
+    except OnboardingError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Your application is submitted. We will e-mail you.")
@@ -233,63 +238,52 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-def document(request: HttpRequest, pk: int) -> FileResponse:
-    """The file, to its owner or compliance staff; anyone else gets 404 as if it did not exist."""
-    doc = get_object_or_404(KycDocument.objects.select_related("case"), pk=pk)
-    if not services.can_view_document(user=request.user, document=doc):
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, to its owner or to staff with a confirmed second factor, always as a
+    download under a sandboxing CSP; anyone else gets 404 as if it did not exist."""
+    doc = selectors.document_for(pk)
+    if doc is None:
         raise Http404("no such document")
-    handle = services.kyc_storage().open(doc.storage_name, "rb")
-    audit.record(
-        actor=request.user,
-        action="document.view",
-        obj=doc,
-        after={"case": doc.case_id, "sha256": doc.sha256},
-        ip=client_ip(request),
-    )
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
-        doc.content_type
-    ]
+    access = selectors.document_access(request, doc)
+    if access is Access.FORBIDDEN:
+        raise Http404("no such document")
+    if access is not Access.GRANTED:
+        return refusal(request, access)
+    opened = documents.open_document(document=doc, viewer=request.user, ip=client_ip(request))
     response = FileResponse(
-        handle,
-        content_type=doc.content_type,
-        as_attachment=doc.content_type == "application/pdf" and "download" in request.GET,
-        filename=f"kyc-{doc.pk}-{doc.kind}.{extension}",
+        opened.handle,
+        content_type=opened.content_type,
+        as_attachment=True,
+        filename=opened.filename,
     )
     response["Cache-Control"] = "private, no-store"
-    if doc.content_type == "application/pdf":
-        # Shown inline in the back office's viewer; browsers refuse PDFs in a CSP sandbox.
-        response["Content-Security-Policy"] = "frame-ancestors 'self'"
-        response["X-Frame-Options"] = "SAMEORIGIN"
-    else:
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
 
 @never_cache
 @investor_required
 @require_http_methods(["GET", "POST"])
-def wallets(request: HttpRequest) -> HttpResponse:
-    approved = services.investor_is_approved(user=request.user)
+def wallet_list(request: HttpRequest) -> HttpResponse:
+    approved = selectors.investor_is_approved(user=request.user)
     form = WalletForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            wallet = services.issue_wallet_challenge(
+            wallet = wallets.issue_wallet_challenge(
                 user=request.user,
                 kind=form.cleaned_data["kind"],
                 address=form.cleaned_data["address"],
             )
-        except services.OnboardingError as exc:
+        except OnboardingError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("onboarding:wallet-verify", pk=wallet.pk)
     return render(
         request,
         "onboarding/wallets.html",
-        {
-            "approved": approved,
-            "form": form,
-            "wallets": Wallet.objects.filter(user=request.user).order_by("created_at"),
-        },
+        {"approved": approved, "form": form, "wallets": selectors.wallets_of(request.user)},
     )
 
 
@@ -301,10 +295,20 @@ def wallet_verify(request: HttpRequest, pk: int) -> HttpResponse:
     form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.verify_wallet(wallet=wallet, signature=form.cleaned_data["signature"])
-        except services.OnboardingError as exc:
+            wallets.verify_wallet(wallet=wallet, signature=form.cleaned_data["signature"])
+        except OnboardingError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "Wallet verified.")
         return redirect("onboarding:wallets")
     return render(request, "onboarding/wallet_verify.html", {"wallet": wallet, "form": form})
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out log-in (settings.AXES_LOCKOUT_CALLABLE)."""
+    minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+    response = render(
+        request, "onboarding/accounts/locked_out.html", {"minutes": minutes}, status=429
+    )
+    response["Retry-After"] = str(settings.LOGIN_LOCKOUT_SECONDS)
+    return response

@@ -9,4 +9,10 @@ class ReservesConfig(AppConfig):
     verbose_name = "Reserves"
 
     def ready(self) -> None:
+        from apps.chains.retention import keep_observations
+
         from . import receivers  # noqa: F401  (connects the supply and import signals)
+        from .services.retention import snapshot_observation_ids
+
+        # Published snapshots must stay re-derivable: the chains pruning keeps what they name.
+        keep_observations("reserves.snapshots", snapshot_observation_ids)

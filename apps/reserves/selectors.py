@@ -18,8 +18,8 @@ from django.utils import timezone
 from apps.catalog.models import Token
 from apps.markets.selectors import latest_security_prices
 
+from .computation import _s
 from .models import Alert, Attestation, ReserveSnapshot
-from .services import _s
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from . import services
 
@@ -23,13 +27,8 @@ def compute_all_reserves() -> int:
     return services.compute_for_token_ids(token_ids=[])
 
 
-@shared_task(time_limit=300, soft_time_limit=240)
-def write_demo_custody_statements(*, under_backed: str | None = "TSLAx") -> list[str]:
-    """The demo world's custodian statements for this simulated day (see apps.reserves.demo)."""
-    from apps.custody.services import process_inbox
-
-    from . import demo
-
-    paths = [str(p) for p in demo.write_demo_statements(under_backed_symbol=under_backed)]
-    process_inbox()  # the custodian's file is imported at once, not at the next poll
-    return paths
+@shared_task(time_limit=600, soft_time_limit=540)
+def prune_resolved_alerts() -> int:
+    """Delete alerts resolved more than RESERVE_ALERT_RETENTION_DAYS ago."""
+    cutoff = timezone.now() - dt.timedelta(days=settings.RESERVE_ALERT_RETENTION_DAYS)
+    return services.prune_resolved_alerts(older_than=cutoff)

@@ -19,8 +19,8 @@ from apps.catalog.models import Chain, Deployment
 from apps.custody.models import Holding, HoldingStatement
 from apps.custody.parsers import StatementError, parse_statement
 
+from .computation import WIDE, _q, _s
 from .models import ReserveSnapshot
-from .services import WIDE, _q, _s
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)  # re-parsing never refuses for "future"
 

@@ -109,7 +109,7 @@ def test_every_error_in_a_file_is_reported(tmp_path, registry, capsys):
     )
     registry["tokens"][2]["deployments"][0]["address"] = "not-a-mint"
     registry["tokens"][3]["symbol"] = registry["tokens"][4]["symbol"]
-    registry["chains"][0]["kind"] = "cosmos"
+    registry["chains"][2]["kind"] = "cosmos"
     with pytest.raises(CommandError):
         call_command("load_registry", str(_write(tmp_path, registry)))
     err = capsys.readouterr().err
@@ -117,7 +117,9 @@ def test_every_error_in_a_file_is_reported(tmp_path, registry, capsys):
     assert "tokens[1].deployments[1].address:" in err and "EIP-55" in err
     assert "tokens[2].deployments[0].address:" in err
     assert "tokens[4].symbol: duplicate token symbol" in err
-    assert "chains[0].kind: must be one of evm, solana" in err
+    assert "chains[2].kind: must be one of evm, solana" in err
+    # A chain refused for its kind is still known: its deployments are not "unknown chain".
+    assert "unknown chain 'base'" not in err
 
 
 def test_broken_json_exits_non_zero_with_line_and_column(tmp_path):

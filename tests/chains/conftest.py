@@ -164,7 +164,55 @@ def _garbage(h: BaseHTTPRequestHandler) -> None:
     h.wfile.write(body)
 
 
-FAULTS = {"stall": _stall, "http_500": _http_500, "garbage": _garbage}
+def _json(body: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    def respond(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    return respond
+
+
+def _drip(h: BaseHTTPRequestHandler) -> None:
+    # Headers at once, then a byte every 0.2 s: each wait is short, the reply endless.
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.end_headers()
+    try:
+        for _ in range(100):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(0.2)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def _endless(h: BaseHTTPRequestHandler) -> None:
+    # 8 MB of whitespace, fast: the reply-size limit must stop reading it.
+    h.send_response(200)
+    h.send_header("Content-Type", "application/json")
+    h.end_headers()
+    try:
+        for _ in range(128):
+            h.wfile.write(b" " * 65536)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+FAULTS = {
+    "drip": _drip,
+    "endless": _endless,
+    "stall": _stall,
+    "http_500": _http_500,
+    "garbage": _garbage,
+    # Nested 100,000 deep: a recursive JSON parser would blow the stack.
+    "deep": _json(b"[" * 100_000 + b"]" * 100_000),
+    # A chain id of 100,000 digits, and a reply of the wrong type.
+    "huge_number": _json(b'{"jsonrpc": "2.0", "id": 0, "result": ' + b"9" * 100_000 + b"}"),
+    "wrong_types": _json(b'{"jsonrpc": "2.0", "id": 0, "result": {"not": ["a", "hex"]}}'),
+}
 
 
 @pytest.fixture

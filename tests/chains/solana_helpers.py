@@ -49,6 +49,19 @@ class _FaultHandler(BaseHTTPRequestHandler):
             self._send(403, b"forbidden", "text/plain")
         elif behaviour == "garbage":
             self._send(200, b"<html>this is not json", "application/json")
+        elif behaviour == "drip":
+            # Headers at once, then a byte every 0.1 s: each wait is short, the reply endless.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            try:
+                for _ in range(200):
+                    if self.server.release.wait(0.1):
+                        break
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif behaviour in RPC_ERRORS:
             request_id = json.loads(body).get("id")
             payload = {"jsonrpc": "2.0", "error": RPC_ERRORS[behaviour], "id": request_id}

@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from apps.catalog.models import Chain, Deployment
 from apps.chains import services
-from apps.chains.models import OracleRound, SupplyObservation, SyncRun
+from apps.chains.models import OracleRound, SupplyObservation
+from apps.core.models import JobRun
 from apps.devchain import evm_demo, evm_world
 from apps.devchain.anvil import AnvilNode
 
@@ -41,9 +42,9 @@ def test_demo_world_seeds_every_deployment_and_feed(demo_chains):
 
     for chain in Chain.objects.filter(kind=Chain.Kind.EVM):
         run = services.sync_supply(chain=chain)
-        assert run.status == SyncRun.Status.OK, run.error
+        assert run.status == JobRun.Status.OK, run.error
         oracle_run = services.sync_oracles(chain=chain)
-        assert oracle_run.status == SyncRun.Status.OK, oracle_run.error
+        assert oracle_run.status == JobRun.Status.OK, oracle_run.error
     assert OracleRound.objects.count() == len(demo.feeds) == 61
 
     # Lock-and-mint: what circulates on the bridge destination is locked on the source.

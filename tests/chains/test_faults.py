@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from apps.catalog.models import Chain, Deployment
 from apps.chains import services, tasks
-from apps.chains.models import SupplyObservation, SyncRun
+from apps.chains.models import SupplyObservation
+from apps.core.models import JobRun
 from apps.devchain import evm_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chain]
@@ -29,12 +30,12 @@ def synced(minted_token, write_registry, anvil) -> Chain:
         "load_registry", str(write_registry(rpc_url=anvil.url, token_address=minted_token))
     )
     chain = Chain.objects.get(slug="anvil")
-    assert services.sync_supply(chain=chain).status == SyncRun.Status.OK
+    assert services.sync_supply(chain=chain).status == JobRun.Status.OK
     return chain
 
 
-def _assert_failed_and_intact(chain: Chain, run: SyncRun, node: str, cause: str) -> None:
-    assert run.status == SyncRun.Status.FAILED
+def _assert_failed_and_intact(chain: Chain, run: JobRun, node: str, cause: str) -> None:
+    assert run.status == JobRun.Status.FAILED
     assert chain.name in run.error
     assert node in run.error
     assert cause in run.error
@@ -67,7 +68,7 @@ def test_closed_port_fails_with_connection_refused(synced, closed_port_url, caps
     with pytest.raises(CommandError, match="supply sync failed on anvil"):
         call_command("sync_supply")
     assert "connection refused" in capsys.readouterr().err
-    run = SyncRun.objects.filter(status=SyncRun.Status.FAILED).get()
+    run = JobRun.objects.filter(status=JobRun.Status.FAILED).get()
     _assert_failed_and_intact(synced, run, closed_port_url, "connection refused")
     assert run.counts["transient"] is True
 
@@ -84,7 +85,7 @@ def test_node_on_the_wrong_chain_is_refused(synced, anvil):
 def test_no_contract_at_the_address(synced, anvil, other_address):
     Deployment.objects.update(address=other_address)
     run = services.sync_supply(chain=synced)
-    assert run.status == SyncRun.Status.FAILED
+    assert run.status == JobRun.Status.FAILED
     assert f"no contract at {other_address}" in run.error
     assert anvil.url in run.error
     assert SupplyObservation.objects.get().supply == Decimal("1234.5")
@@ -95,7 +96,7 @@ def test_a_revert_names_the_contract(synced, anvil, w3):
     not_a_token = evm_world.deploy_oracle(w3, decimals=8, description="not a token")
     Deployment.objects.update(address=not_a_token)
     run = services.sync_supply(chain=synced)
-    assert run.status == SyncRun.Status.FAILED
+    assert run.status == JobRun.Status.FAILED
     assert f"reverted on {not_a_token}" in run.error
     assert anvil.url in run.error and synced.name in run.error
     assert run.counts["transient"] is False
@@ -105,7 +106,7 @@ def test_a_revert_names_the_contract(synced, anvil, w3):
 def test_after_max_age_the_token_reads_stale(synced, closed_port_url, client):
     Chain.objects.filter(pk=synced.pk).update(rpc_url=closed_port_url, max_age_seconds=60)
     synced.refresh_from_db()
-    assert services.sync_supply(chain=synced).status == SyncRun.Status.FAILED
+    assert services.sync_supply(chain=synced).status == JobRun.Status.FAILED
     api = client.get("/api/v1/tokens/XSTx/").json()["deployments"][0]["supply"]
     assert api["stale"] is False  # failed a moment ago, but the value is fresh enough
 
@@ -128,18 +129,18 @@ def test_task_retries_transient_failures_only(synced, closed_port_url, anvil):
         tasks.sync_supply.apply(args=[synced.pk])
     assert isinstance(retry.value.exc, tasks.TransientSyncError)
     assert "connection refused" in str(retry.value.exc)
-    failed = SyncRun.objects.filter(status=SyncRun.Status.FAILED).count()
+    failed = JobRun.objects.filter(status=JobRun.Status.FAILED).count()
     assert failed == 1
 
     Chain.objects.filter(pk=synced.pk).update(rpc_url=anvil.url, chain_id=5)
     result = tasks.sync_supply.apply(args=[synced.pk])
     assert result.successful()
     assert result.result["status"] == "failed"
-    assert SyncRun.objects.filter(status=SyncRun.Status.FAILED).count() == failed + 1
+    assert JobRun.objects.filter(status=JobRun.Status.FAILED).count() == failed + 1
 
 
 def test_beat_fan_out_queues_one_sync_per_chain(synced):
     assert tasks.sync_supply_all.apply().result == [synced.pk]
-    runs = SyncRun.objects.filter(job=services.SUPPLY_JOB).order_by("started_at")
-    assert [r.status for r in runs] == [SyncRun.Status.OK, SyncRun.Status.OK]
+    runs = JobRun.objects.filter(job=services.SUPPLY_JOB).order_by("started_at")
+    assert [r.status for r in runs] == [JobRun.Status.OK, JobRun.Status.OK]
     assert runs.last().counts["created"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_node_credentials_never_appear_in_errors():
     message = str(caught.value)
     assert "secret" not in message
     assert "hunter2" not in message
-    assert f"{node.url}/rpc" in message
+    assert node.url in message and "/rpc" not in message  # scheme, host and port only
 
 
 @pytest.mark.parametrize("rpc_url", ["127.0.0.1:8899", "ftp://127.0.0.1:8899", "http://"])
@@ -108,3 +109,26 @@ def test_malformed_node_url_is_a_configuration_error(rpc_url):
         read(rpc_url)
 
     assert caught.value.transient is False
+
+
+def test_a_node_that_drips_its_reply_is_cut_off():
+    with FaultyNode("drip") as node:
+        started = time.monotonic()
+        with pytest.raises(ChainReadError) as caught:
+            read(node.url, timeout=0.5)
+        waited = time.monotonic() - started
+
+    assert "did not complete within 2 s" in str(caught.value)
+    assert caught.value.transient is True
+    assert waited < 10  # 20 s of bytes were on offer
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 0.0, -1.0, 1e300, 1e-300])
+def test_an_impossible_scaled_ui_multiplier_is_refused(value):
+    with pytest.raises(ChainReadError, match="invalid scaled-UI multiplier"):
+        solana._multiplier(value, MINT, "solana (http://127.0.0.1:1)")
+
+
+def test_plausible_multipliers_keep_their_digits():
+    assert solana._multiplier(1.5, MINT, "x") == Decimal("1.5")
+    assert solana._multiplier(1e20, MINT, "x") == Decimal(10) ** 20

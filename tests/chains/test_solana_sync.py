@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.chains.models import SupplyObservation, SyncRun
+from apps.chains.models import SupplyObservation
+from apps.core.models import JobRun
 from tests.chains.solana_helpers import closed_port
 from tests.factories import make_isin
 
@@ -70,7 +71,7 @@ def test_solana_supply_shows_on_page_and_api_at_its_slot(chain, node, tmp_path, 
     obs = SupplyObservation.objects.get()
     assert obs.supply == Decimal("1234.5")
     assert obs.block_number == chain.slot
-    assert SyncRun.objects.get(job="sync_supply").status == SyncRun.Status.OK
+    assert JobRun.objects.get(job="sync_supply").status == JobRun.Status.OK
     page = client.get("/tokens/SOLXx/").content.decode()
     assert 'data-supply="1234.5"' in page
     assert f"<td>{chain.slot}</td>" in page
@@ -108,6 +109,6 @@ def test_unreachable_solana_node_fails_the_run_and_keeps_the_observation(
     with pytest.raises(CommandError, match="solana"):
         call_command("sync_supply", "--chain", "solana")
 
-    failed = SyncRun.objects.filter(status=SyncRun.Status.FAILED).get()
+    failed = JobRun.objects.filter(status=JobRun.Status.FAILED).get()
     assert failed.error == f"Solana ({dead}): cannot connect: All connection attempts failed"
     assert SupplyObservation.objects.get().supply == Decimal(1)

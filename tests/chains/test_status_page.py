@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.catalog.models import Chain, Deployment
-from apps.chains.models import SupplyObservation, SyncRun
+from apps.chains.models import SupplyObservation
 from apps.chains.services import SUPPLY_JOB, supply_freshness
+from apps.core.models import JobRun
 from tests.factories import make_catalog
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +22,13 @@ def _populate(n: int) -> None:
     now = timezone.now()
     for chain in Chain.objects.all():
         for minutes in (30, 1):  # an older run, then the latest
-            SyncRun.objects.create(
+            JobRun.objects.create(
                 job=SUPPLY_JOB,
-                chain=chain,
+                scope=chain.slug,
                 node="http://127.0.0.1:9",
                 started_at=now - dt.timedelta(minutes=minutes),
                 finished_at=now,
-                status=SyncRun.Status.FAILED if minutes == 1 else SyncRun.Status.OK,
+                status=JobRun.Status.FAILED if minutes == 1 else JobRun.Status.OK,
                 error="Ethereum (http://127.0.0.1:9): timed out" if minutes == 1 else "",
             )
     old = now - dt.timedelta(hours=3)
@@ -59,7 +60,7 @@ def _queries(client, url: str) -> int:
 def test_status_query_count_does_not_grow_with_rows(client):
     _populate(3)
     small = _queries(client, "/status/")
-    SyncRun.objects.all().delete()
+    JobRun.objects.all().delete()
     SupplyObservation.objects.all().delete()
     _populate(40)
     large = _queries(client, "/status/")
@@ -124,12 +125,12 @@ def test_htmx_refresh_renders_only_the_live_part(client):
 def test_jobs_of_no_chain_show_their_last_run(client):
     from django.utils import timezone
 
-    from apps.chains.models import SyncRun
+    from apps.core.models import JobRun
 
     now = timezone.now()
-    SyncRun.objects.create(job="sync_prices", started_at=now, status=SyncRun.Status.OK)
-    SyncRun.objects.create(
-        job="sync_prices", started_at=now, status=SyncRun.Status.FAILED, error="vendor down: 503"
+    JobRun.objects.create(job="sync_prices", started_at=now, status=JobRun.Status.OK)
+    JobRun.objects.create(
+        job="sync_prices", started_at=now, status=JobRun.Status.FAILED, error="vendor down: 503"
     )
     html = client.get("/status/").content.decode()
     assert "<code>sync_prices</code>" in html

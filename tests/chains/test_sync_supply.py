@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 
 from apps.catalog.models import Chain, Deployment
 from apps.chains import services
-from apps.chains.models import SupplyObservation, SyncRun
+from apps.chains.models import SupplyObservation
 from apps.chains.signals import supply_synced
+from apps.core.models import JobRun
 from apps.devchain import evm_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chain]
@@ -51,7 +52,7 @@ def test_rerun_at_the_same_block_creates_nothing(w3, minted_token, write_registr
     first = services.sync_supply(chain=chain)
     second = services.sync_supply(chain=chain)
     assert first.counts["created"] == 1
-    assert second.status == SyncRun.Status.OK
+    assert second.status == JobRun.Status.OK
     assert second.counts["created"] == 0 and second.counts["existing"] == 1
     assert SupplyObservation.objects.count() == 1
     assert SupplyObservation.objects.get().sync_run == first

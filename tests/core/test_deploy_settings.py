@@ -29,6 +29,8 @@ def test_check_deploy_is_clean_under_production_settings():
         XSTOCKS_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="xstocks.example",
+        REDIS_CACHE_URL="redis://127.0.0.1:6379/1",
+        TRUSTED_PROXIES="127.0.0.1",
     )
     assert proc.returncode == 0, proc.stderr
     assert "no issues" in proc.stdout
@@ -38,3 +40,24 @@ def test_production_refuses_to_start_without_a_secret_key():
     proc = _manage("check", XSTOCKS_ENV="production")
     assert proc.returncode != 0
     assert "SECRET_KEY must be set in production" in proc.stderr
+
+
+def _installed(**env: str) -> list[str]:
+    code = "from django.conf import settings; print(' '.join(settings.INSTALLED_APPS))"
+    proc = _manage("shell", "-c", code, **env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_the_demo_world_is_not_installed_in_production():
+    production = {
+        "XSTOCKS_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "xstocks.example",
+        # Production refuses a per-process cache; nothing connects to it here.
+        "REDIS_CACHE_URL": "redis://127.0.0.1:6379/1",
+    }
+    assert "apps.devchain" not in _installed(**production)
+    assert "apps.devchain" in _installed(**production, XSTOCKS_DEMO_APPS="true")
+    assert "apps.devchain" in _installed(XSTOCKS_DEMO_APPS="true")
+    assert "apps.devchain" not in _installed(XSTOCKS_DEMO_APPS="false")

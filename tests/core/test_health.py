@@ -31,7 +31,7 @@ def test_healthz_names_the_broker_when_it_is_down(client, settings):
 
 
 def test_healthz_names_a_missing_country_database(client, settings, tmp_path):
-    from apps.onboarding.geo import reset_reader_cache
+    from apps.jurisdictions.geo import reset_reader_cache
 
     settings.GEOIP_DB_PATH = tmp_path / "missing.mmdb"
     reset_reader_cache()
@@ -43,3 +43,19 @@ def test_healthz_names_a_missing_country_database(client, settings, tmp_path):
     body = response.json()
     assert body["down"] == ["geoip"]
     assert "missing.mmdb does not exist" in body["checks"]["geoip"]["error"]
+
+
+def test_apps_add_their_checks_through_the_registry(client):
+    from apps.core import health
+
+    def check_ledger() -> None:
+        raise RuntimeError("ledger unreachable")
+
+    health.register_check("ledger", check_ledger)
+    try:
+        body = client.get("/healthz").json()
+    finally:
+        health.unregister_check("ledger")
+    assert body["down"] == ["ledger"]
+    assert body["checks"]["ledger"]["error"] == "RuntimeError: ledger unreachable"
+    assert "ledger" not in client.get("/healthz").json()["checks"]

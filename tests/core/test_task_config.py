@@ -7,7 +7,7 @@ from django.conf import settings
 
 from xstocks_site.celery import app
 
-OURS = ("apps.", "core.", "chains.", "markets.", "compliance.")
+OURS = ("apps.", "core.", "chains.", "markets.", "compliance.", "jurisdictions.", "onboarding.")
 
 
 def _our_tasks():

@@ -119,9 +119,9 @@ def test_paginated_statement_with_every_page_is_imported(aapl_world):
 @pytest.mark.parametrize(
     ("pages", "reason"),
     [
-        (((2, True),), "page(s) 1 of 2 missing"),
+        (((2, True),), "page 1 of 2 missing"),
         (((1, False),), "page 1 is not flagged as the last page"),
-        (((1, False), (3, True)), "page(s) 2 of 3 missing"),
+        (((1, False), (3, True)), "page 2 of 3 missing"),
     ],
 )
 def test_missing_page_refuses_the_file(aapl_world, pages, reason):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.chains.models import SyncRun
+from apps.core.models import JobRun
 from apps.markets.models import Bar, Quote
 from tests.markets.conftest import price_token
 
@@ -60,7 +60,7 @@ def test_sync_prices_command_records_simulated_prices(aapl, settings, capsys):
     assert "simulator: published 2" in out and "oracle: published 0" in out
     assert Quote.objects.filter(token=aapl).exists()
     assert Bar.objects.filter(token=aapl, interval="1m").exists()
-    assert SyncRun.objects.get(job="sync_prices").status == SyncRun.Status.OK
+    assert JobRun.objects.get(job="sync_prices").status == JobRun.Status.OK
 
 
 def test_sync_prices_task_runs_the_service(aapl, settings):

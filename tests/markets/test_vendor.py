@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from apps.chains.models import SyncRun
+from apps.core.models import JobRun
 from apps.markets.models import Quote
 from apps.markets.selectors import token_price
 from apps.markets.services import build_universe, sync_prices
-from apps.markets.sources import PriceSourceError, VendorSource
+from apps.markets.sources import PriceQuote, PriceSourceError, VendorSource
 
 RECORDED = Path(__file__).parent / "recorded"
 AT = dt.datetime(2026, 11, 24, 15, 3, tzinfo=dt.UTC)
@@ -130,8 +130,8 @@ def test_failing_vendor_never_blanks_the_last_good_price(vendor, aapl, answer, s
     assert price.underlying_price == Decimal("229.87")
     # Past the vendor's allowed age (15 min) the last good price shows as stale, not live.
     assert price.underlying_stale
-    run = SyncRun.objects.filter(job="sync_prices").first()
-    assert run.status == SyncRun.Status.FAILED and "vendor" in run.error
+    run = JobRun.objects.filter(job="sync_prices").first()
+    assert run.status == JobRun.Status.FAILED and "vendor" in run.error
 
 
 def test_vendor_source_from_settings(settings, vendor, aapl):
@@ -168,16 +168,39 @@ def test_a_crash_marks_the_sync_run_failed_and_frees_the_lock(aapl, monkeypatch)
         max_age = dt.timedelta(minutes=1)
 
         def fetch(self, universe):
-            return [
-                services.PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)
-            ]
+            return [PriceQuote("token", "AAPLx", Decimal(1), AT, "simulator", self.max_age)]
 
     with (
-        mock.patch.object(services, "update_bars", autospec=True, side_effect=RuntimeError("disk")),
+        mock.patch.object(
+            services.recording, "update_bars", autospec=True, side_effect=RuntimeError("disk")
+        ),
         pytest.raises(RuntimeError),
     ):
         sync_prices(sources=[Broken()], at=AT)
-    run = SyncRun.objects.get(job="sync_prices")
-    assert run.status == SyncRun.Status.FAILED and "disk" in run.error
+    run = JobRun.objects.get(job="sync_prices")
+    assert run.status == JobRun.Status.FAILED and "disk" in run.error
     assert not Quote.objects.exists()  # the batch rolled back
     assert sync_prices(sources=[], at=AT).errors == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # would overflow the C stack
+        (b'{"quotes": [' + b'{"symbol": "X"},' * 400_000 + b"{}]}", "larger than"),
+    ],
+)
+def test_hostile_vendor_answers_are_refused(vendor, aapl, body, error):
+    vendor.body = body
+    with pytest.raises(PriceSourceError, match=error):
+        source(vendor).fetch(build_universe(at=AT))
+
+
+def test_a_key_in_the_vendor_url_is_never_stored(settings, vendor, aapl):
+    keyed = vendor.url.replace("http://", "http://user:S3cretPass@") + "/K3yInPath0123"
+    settings.MARKETS_VENDOR_URL = keyed
+    vendor.answer("vendor_quotes_ok.json", status=503)
+    sync_prices(sources=[VendorSource(base_url=keyed, api_key="k", timeout=1)], at=AT)
+    run = JobRun.objects.get(job="sync_prices")
+    assert run.status == JobRun.Status.FAILED
+    assert "S3cretPass" not in run.error and "K3yInPath0123" not in run.error

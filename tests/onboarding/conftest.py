@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from apps.onboarding.geo import reset_reader_cache
+from apps.jurisdictions.geo import reset_reader_cache
 from tests.factories import KycCaseFactory, make_officer
 
 # Test networks and the countries the test database gives them. Two record shapes:
@@ -65,9 +66,35 @@ def officer(db):
     return make_officer()
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+def _image(fmt: str) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (200, 30, 30)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def make_pdf(*, javascript: str = "", attachment: bytes = b"", pages: int = 1) -> bytes:
+    """A real PDF written by pypdf, optionally with an open action script or an attachment."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    if javascript:
+        from pypdf.actions import JavaScript
+
+        writer.add_open_action(JavaScript(javascript))
+    if attachment:
+        writer.add_attachment("payload.html", attachment)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPEG = _image("JPEG")
+PDF = make_pdf()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 
 

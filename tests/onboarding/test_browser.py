@@ -50,11 +50,15 @@ def test_eligible_investor_signs_up_and_submits_a_case(live_server, browser_page
     page.get_by_label("Password", exact=True).fill("a-long-unusual-passphrase-9")
     page.get_by_label("Password again").fill("a-long-unusual-passphrase-9")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Confirm your e-mail address")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
     link = re.search(r"http://\S+", mail.outbox[-1].body).group(0)
     page.goto(link)
     expect(page.get_by_text("Your e-mail address is confirmed.")).to_be_visible()
+    # Confirming the address does not log in: the password does.
+    page.get_by_label("E-mail").fill("greta@example.de")
+    page.get_by_label("Password").fill("a-long-unusual-passphrase-9")
+    page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("link", name="answer the questions").click()
     page.get_by_label("Date of birth").fill("1985-05-17")

@@ -5,16 +5,17 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from apps.compliance.models import JurisdictionRule
-from apps.onboarding import services
+from apps.jurisdictions.models import JurisdictionRule
+from apps.onboarding import errors
 from apps.onboarding.models import AppendOnlyError, Declaration, KycCase
+from apps.onboarding.services import cases, eligibility
 from tests.factories import InvestorProfileFactory
 from tests.onboarding.conftest import DE_IP, US_IP
 
 pytestmark = pytest.mark.django_db
 
 
-def _answers(**overrides) -> services.Answers:
+def _answers(**overrides) -> eligibility.Answers:
     values = {
         "full_name": "Alice Example",
         "date_of_birth": date(1985, 5, 17),
@@ -28,7 +29,7 @@ def _answers(**overrides) -> services.Answers:
         "us_tax_person": False,
     }
     values.update(overrides)
-    return services.Answers(**values)
+    return eligibility.Answers(**values)
 
 
 def _form(**overrides) -> dict:
@@ -49,12 +50,12 @@ def _form(**overrides) -> dict:
 
 
 def test_resident_of_germany_is_eligible():
-    refused, review = services.evaluate_eligibility(answers=_answers(), ip_country="DE")
+    refused, review = eligibility.evaluate_eligibility(answers=_answers(), ip_country="DE")
     assert refused == [] and review == []
 
 
 def test_us_resident_is_refused_with_the_reason():
-    refused, _ = services.evaluate_eligibility(
+    refused, _ = eligibility.evaluate_eligibility(
         answers=_answers(residence_country="US", us_resident=True)
     )
     assert any("live in the United States" in r for r in refused)
@@ -63,28 +64,28 @@ def test_us_resident_is_refused_with_the_reason():
 
 @pytest.mark.parametrize("field", ["us_citizen", "us_green_card", "us_tax_person"])
 def test_any_us_nexus_is_refused(field):
-    refused, _ = services.evaluate_eligibility(answers=_answers(**{field: True}))
+    refused, _ = eligibility.evaluate_eligibility(answers=_answers(**{field: True}))
     assert len(refused) == 1 and "US persons" in refused[0]
 
 
 def test_citizen_of_restricted_country_living_elsewhere_is_refused():
-    refused, _ = services.evaluate_eligibility(answers=_answers(citizenships=["DE", "IR"]))
+    refused, _ = eligibility.evaluate_eligibility(answers=_answers(citizenships=["DE", "IR"]))
     assert refused == [
         "Your citizenship (IR) is a restricted jurisdiction: Iran is under comprehensive sanctions."
     ]
 
 
 def test_us_territory_tax_residence_is_refused():
-    refused, _ = services.evaluate_eligibility(answers=_answers(tax_residences=["DE", "PR"]))
+    refused, _ = eligibility.evaluate_eligibility(answers=_answers(tax_residences=["DE", "PR"]))
     assert "tax residence (PR)" in refused[0]
 
 
 def test_crimea_resident_is_refused_but_kyiv_resident_is_not():
-    refused, _ = services.evaluate_eligibility(
+    refused, _ = eligibility.evaluate_eligibility(
         answers=_answers(residence_country="UA", residence_region="UA-43", citizenships=["UA"])
     )
     assert refused and "region of residence (UA-43)" in refused[0]
-    refused, _ = services.evaluate_eligibility(
+    refused, _ = eligibility.evaluate_eligibility(
         answers=_answers(residence_country="UA", residence_region="UA-30", citizenships=["UA"])
     )
     assert refused == []
@@ -93,7 +94,7 @@ def test_crimea_resident_is_refused_but_kyiv_resident_is_not():
 def test_minor_is_refused():
     today = timezone.localdate()
     born = date(today.year - 17, today.month, 1)
-    refused, _ = services.evaluate_eligibility(answers=_answers(date_of_birth=born))
+    refused, _ = eligibility.evaluate_eligibility(answers=_answers(date_of_birth=born))
     assert refused == ["You must be at least 18 years old."]
 
 
@@ -101,7 +102,7 @@ def test_review_rule_and_ip_mismatch_need_a_closer_look():
     JurisdictionRule.objects.create(
         country="AE", status="review", reason="Enhanced due diligence", legal_basis="Policy 4.2"
     )
-    refused, review = services.evaluate_eligibility(
+    refused, review = eligibility.evaluate_eligibility(
         answers=_answers(citizenships=["DE", "AE"]), ip_country="FR"
     )
     assert refused == []
@@ -113,7 +114,7 @@ def test_review_rule_and_ip_mismatch_need_a_closer_look():
 
 def test_declaration_is_kept_as_answered_and_never_edited():
     profile = InvestorProfileFactory()
-    declaration = services.record_declaration(
+    declaration = eligibility.record_declaration(
         profile=profile, answers=_answers(us_citizen=True), ip="85.214.132.117", ip_country="DE"
     )
     assert declaration.eligible is False and declaration.us_citizen is True
@@ -188,12 +189,12 @@ def test_approved_investor_does_not_start_a_second_case():
 
     case = KycCaseFactory()
     for state in ("submitted", "in_review", "approved"):
-        services.transition_case(case=case, to_state=state, actor=None)
-    declaration = services.record_declaration(
+        cases.transition_case(case=case, to_state=state, actor=None)
+    declaration = eligibility.record_declaration(
         profile=case.declaration.profile, answers=_answers(), ip=None, ip_country=""
     )
-    with pytest.raises(services.OnboardingError, match="already an approved investor"):
-        services.open_case(user=case.user, declaration=declaration)
+    with pytest.raises(errors.OnboardingError, match="already an approved investor"):
+        cases.open_case(user=case.user, declaration=declaration)
     assert KycCase.objects.count() == 1
 
 
@@ -209,16 +210,3 @@ def test_ukrainian_resident_must_give_a_region(client):
     )
     assert "You are not eligible" in response.content.decode()
     assert Declaration.objects.get().residence_region == "UA-43"
-
-
-def test_gate_decorator_blocks_a_view_outside_the_prefixes(rf):
-    from django.http import HttpResponse
-
-    from apps.onboarding.jurisdiction import jurisdiction_gate
-
-    @jurisdiction_gate
-    def investor_page(request):
-        return HttpResponse("ok")
-
-    assert investor_page(rf.get("/portfolio/", REMOTE_ADDR=US_IP)).status_code == 451
-    assert investor_page(rf.get("/portfolio/", REMOTE_ADDR=DE_IP)).status_code == 200

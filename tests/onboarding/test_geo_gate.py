@@ -5,8 +5,8 @@ from django.conf import settings as django_settings
 from django.test import RequestFactory
 from django.utils.html import escape
 
-from apps.compliance.models import AccessLogEntry, JurisdictionRule
-from apps.onboarding.geo import client_ip, country_for_ip, reset_reader_cache, truncate_ip
+from apps.jurisdictions.geo import client_ip, country_for_ip, reset_reader_cache, truncate_ip
+from apps.jurisdictions.models import AccessLogEntry, JurisdictionRule
 from tests.onboarding.conftest import CN_IP, DE_IP, DE_IP6, IR_IP, US_IP
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,104 @@ def test_default_rules_are_seeded():
         assert ("UA", region) in places
     assert ("UA", "") not in places  # the rest of Ukraine is open
     assert not JurisdictionRule.objects.filter(legal_basis="").exists()
+
+
+def test_ukraine_2022_rules_carry_their_legal_basis():
+    rules = {r.region: r for r in JurisdictionRule.objects.in_force().filter(country="UA")}
+    assert rules["UA-40"].status == "blocked"
+    assert "13685" in rules["UA-40"].legal_basis and "692/2014" in rules["UA-40"].legal_basis
+    for region in ("UA-23", "UA-65"):
+        assert rules[region].status == "review"
+        assert "2022/263" in rules[region].legal_basis
+        assert "2022/1903" in rules[region].legal_basis
+        assert "14065" in rules[region].legal_basis
+
+
+def test_sevastopol_residents_are_refused_and_kherson_residents_reviewed():
+    from datetime import date
+
+    from apps.onboarding.services.eligibility import Answers, evaluate_eligibility
+
+    def answers(region: str) -> Answers:
+        return Answers(
+            full_name="Olena Example",
+            date_of_birth=date(1980, 1, 1),
+            residence_country="UA",
+            residence_region=region,
+            citizenships=["UA"],
+            tax_residences=["UA"],
+            us_citizen=False,
+            us_green_card=False,
+            us_resident=False,
+            us_tax_person=False,
+        )
+
+    refused, _ = evaluate_eligibility(answers=answers("UA-40"))
+    assert refused and "UA-40" in refused[0]
+    refused, review = evaluate_eligibility(answers=answers("UA-65"))
+    assert not refused and "UA-65" in review[0]
+
+
+# Fail closed -----------------------------------------------------------------------
+
+GOOGLE_DNS = "8.8.8.8"  # not in the test database: a public address of unknown country
+
+
+@pytest.mark.parametrize(
+    ("ip", "reason"),
+    [
+        (GOOGLE_DNS, "no country is known"),
+        ("2002:5d8:d822::1", "IPv6 tunnel"),  # 6to4 around a US address
+        ("2001:0:4136:e378:8000:63bf:a2a7:2bdb", "IPv6 tunnel"),  # Teredo
+        ("64:ff9b::5db8:d822", "IPv6 tunnel"),  # NAT64 around a US address
+        ("::5db8:d822", "IPv6 tunnel"),  # IPv4-compatible
+        ("2a01:238:4200::200:5efe:5db8:d822", "IPv6 tunnel"),  # ISATAP
+    ],
+)
+def test_unknown_country_is_refused_on_gated_paths(client, ip, reason):
+    response = client.get("/accounts/signup/", REMOTE_ADDR=ip)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "cannot tell where you are connecting from" in body and reason in body
+    assert 'name="password1"' not in body
+    entry = AccessLogEntry.objects.get()
+    assert (entry.country, entry.rule, entry.path) == ("", None, "/accounts/signup/")
+
+
+def test_missing_country_database_refuses_signup_from_a_public_address(client, settings, tmp_path):
+    settings.GEOIP_DB_PATH = tmp_path / "absent.mmdb"
+    reset_reader_cache()
+    response = client.get("/accounts/signup/", REMOTE_ADDR=GOOGLE_DNS)
+    assert response.status_code == 403
+    assert 'name="password1"' not in response.content.decode()
+    assert "could not be checked" in response.content.decode()
+
+
+def test_unreadable_country_database_refuses_too(client, settings, tmp_path):
+    garbage = tmp_path / "garbage.mmdb"
+    garbage.write_bytes(b"not a database")
+    settings.GEOIP_DB_PATH = garbage
+    reset_reader_cache()
+    assert client.get("/accounts/signup/", REMOTE_ADDR=DE_IP).status_code == 403
+
+
+def test_ipv4_mapped_address_is_mapped_back(client):
+    assert client.get("/accounts/signup/", REMOTE_ADDR=f"::ffff:{DE_IP}").status_code == 200
+    assert client.get("/onboarding/", REMOTE_ADDR=f"::ffff:{US_IP}").status_code == 451
+
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "10.1.2.3", "192.168.0.7", "::1", "fd00::1"])
+def test_private_addresses_pass_only_when_allowed(client, settings, ip):
+    settings.GEOBLOCK_ALLOW_PRIVATE = True
+    assert client.get("/accounts/signup/", REMOTE_ADDR=ip).status_code == 200
+    settings.GEOBLOCK_ALLOW_PRIVATE = False
+    response = client.get("/accounts/signup/", REMOTE_ADDR=ip)
+    assert response.status_code == 403
+    assert "private network address" in response.content.decode()
+
+
+def test_gate_reads_the_path_below_the_mount_point(client):
+    """Deployed under /site/, the gated /accounts/signup/ is /site/accounts/signup/."""
+    response = client.get("/accounts/signup/", SCRIPT_NAME="/site", REMOTE_ADDR=US_IP)
+    assert response.status_code == 451
+    assert AccessLogEntry.objects.get().path == "/accounts/signup/"

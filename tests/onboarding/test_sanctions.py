@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from apps.onboarding import services
 from apps.onboarding.models import KycCase, SanctionsEntry, SanctionsList, ScreeningHit
+from apps.onboarding.services import cases, documents
 from tests.factories import KycCaseFactory
 from tests.onboarding.conftest import PDF, PNG
 
@@ -133,10 +133,10 @@ def _submitted(full_name: str, born: date, citizenships: list[str]) -> KycCase:
         declaration__citizenships=citizenships,
     )
     for kind, content in (("identity", PNG), ("address", PDF)):
-        services.store_document(
+        documents.store_document(
             case=case, kind=kind, upload=SimpleUploadedFile("f", content), user=case.user
         )
-    return services.submit_case(case=case, actor=case.user)
+    return cases.submit_case(case=case, actor=case.user)
 
 
 @pytest.fixture

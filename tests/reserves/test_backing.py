@@ -155,7 +155,7 @@ def test_alert_mail_that_failed_is_sent_on_the_next_computation(aapl_world, mail
 
     _hold("900")
     with mock.patch(
-        "apps.reserves.services.send_mail", autospec=True, side_effect=OSError("smtp down")
+        "apps.reserves.services.email.send_mail", autospec=True, side_effect=OSError("smtp down")
     ):
         compute_snapshot(token=aapl_world["token"])
     assert Alert.objects.get().emailed_at is None and not mailoutbox

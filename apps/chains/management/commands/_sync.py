@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.chains.models import SyncRun
+from apps.core.models import JobRun
 
 
-def report(command: BaseCommand, run: SyncRun) -> bool:
+def report(command: BaseCommand, run: JobRun) -> bool:
     """Print one run's outcome; True when it succeeded."""
-    chain = run.chain.slug if run.chain else "-"
-    if run.status == SyncRun.Status.OK:
+    chain = run.scope or "-"
+    if run.status == JobRun.Status.OK:
         c = run.counts
         where = f" at block {c['block']}" if "block" in c else ""
         trips = f", {c['round_trips']} round trips" if "round_trips" in c else ""

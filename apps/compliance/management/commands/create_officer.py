@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from apps.compliance.audit import record
+from apps.audit.context import acting_as
 
 
 class Command(BaseCommand):
     help = (
         "Create a compliance officer (or add an existing user to the Compliance group). "
-        "The password is asked for, or read from OFFICER_PASSWORD."
+        "The password is asked for, or read from OFFICER_PASSWORD. The grant is audited."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,21 +40,14 @@ class Command(BaseCommand):
                 validate_password(password, User(username=email, email=email))
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
-        with transaction.atomic():
-            created = user is None
+        created = user is None
+        with transaction.atomic(), acting_as("manage.py create_officer"):
             if created:
                 user = User.objects.create_user(username=email, email=email, password=password)
             if user.groups.filter(pk=group.pk).exists():
                 self.stdout.write(f"{email} is already a compliance officer")
                 return
-            user.groups.add(group)
-            record(
-                actor=None,
-                action="officer.grant",
-                obj=user,
-                before=None,
-                after={"group": group.name, "created": created, "by": "manage.py create_officer"},
-            )
+            user.groups.add(group)  # audited as officer.grant (apps.compliance.signals)
         self.stdout.write(
             f"{email} is now a compliance officer{' (new account)' if created else ''}"
         )

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.custody.models import Custodian
-from apps.custody.services import StatementRejected, import_statement, max_statement_bytes
+from apps.catalog.models import Custodian
+from apps.custody.parsers import quoted
+from apps.custody.services import StatementRejected, import_statement, read_statement_file
 
 
 class Command(BaseCommand):
@@ -21,19 +22,13 @@ class Command(BaseCommand):
         if custodian:
             owner = Custodian.objects.filter(slug=custodian).first()
             if owner is None:
-                raise CommandError(f"unknown custodian {custodian!r}")
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from None
-        if size > max_statement_bytes():
-            raise CommandError(
-                f"{path}: refused, nothing imported: file is {size} bytes; "
-                f"statements are limited to {max_statement_bytes()} bytes"
-            )
+                raise CommandError(f"unknown custodian {quoted(custodian)}")
         try:
             result = import_statement(
-                data=path.read_bytes(), source_name=path.name, custodian=owner, via="command"
+                data=read_statement_file(path.resolve()),
+                source_name=path.name,
+                custodian=owner,
+                via="command",
             )
         except StatementRejected as exc:
             raise CommandError(f"{path}: refused, nothing imported: {exc}") from None

@@ -182,7 +182,7 @@ class Command(BaseCommand):
         for command in ("sync_supply", "sync_oracles"):
             with contextlib.suppress(CommandError):  # a failure is recorded on /status/
                 call_command(command, stdout=self.stdout, stderr=self.stderr)
-        from apps.reserves.tasks import write_demo_custody_statements
+        from apps.devchain.tasks import write_demo_custody_statements
 
         written = write_demo_custody_statements(under_backed="TSLAx")
         self.stdout.write(f"custodians: {len(written)} demo statements written and imported")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.onboarding.sanctions import SanctionsFormatError
-from apps.onboarding.services import load_sanctions
+from apps.onboarding.services.screening import load_sanctions
 
 
 class Command(BaseCommand):

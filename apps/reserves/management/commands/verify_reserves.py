@@ -26,6 +26,8 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, symbol: str, snapshot: int | None, skip_chains: bool, **options: Any
     ) -> None:
+        if snapshot is not None and not 1 <= snapshot < 2**63:
+            raise CommandError(f"--snapshot {snapshot}: not a snapshot id")
         qs = ReserveSnapshot.objects.select_related("token__security").filter(token__symbol=symbol)
         found = qs.filter(pk=snapshot).first() if snapshot else qs.first()
         if found is None:

@@ -1,0 +1,154 @@
+"""Syncing prices: ask every configured source once and record what each answered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from apps.catalog.models import Security, Token
+from apps.core.models import JobRun
+from apps.core.redaction import scrub
+from apps.markets.models import Quote
+from apps.markets.services.recording import record_quotes
+from apps.markets.sources import (
+    OracleSource,
+    PriceSource,
+    PriceSourceError,
+    SecurityRef,
+    SimulatorSource,
+    TokenRef,
+    Universe,
+    VendorSource,
+    VenueSource,
+)
+
+log = logging.getLogger("apps.markets.services")
+
+SYNC_LOCK_KEY = "markets:sync-lock"
+SYNC_LOCK_SECONDS = 120  # longer than any sync; released at the end of a run
+
+
+def configured_sources() -> list[PriceSource]:
+    """The sources named in MARKETS_SOURCES, configured from settings."""
+    sources: list[PriceSource] = []
+    for name in settings.MARKETS_SOURCES:
+        if name == "simulator":
+            sources.append(SimulatorSource(seed=settings.MARKETS_SIMULATOR_SEED))
+        elif name == "oracle":
+            sources.append(OracleSource())
+        elif name in {"vendor", "venue"}:
+            prefix = f"MARKETS_{name.upper()}"
+            url = getattr(settings, f"{prefix}_URL")
+            if not url:
+                raise ImproperlyConfigured(f"{prefix}_URL must be set to use the {name} source")
+            cls = VendorSource if name == "vendor" else VenueSource
+            sources.append(
+                cls(
+                    base_url=url,
+                    api_key=getattr(settings, f"{prefix}_API_KEY"),
+                    timeout=settings.MARKETS_HTTP_TIMEOUT_SECONDS,
+                    max_age=dt.timedelta(seconds=getattr(settings, f"{prefix}_MAX_AGE_SECONDS")),
+                )
+            )
+        else:
+            raise ImproperlyConfigured(f"MARKETS_SOURCES: unknown price source {name!r}")
+    return sources
+
+
+def build_universe(*, at: dt.datetime | None = None) -> Universe:
+    """Every security with a token, every token, with their last published prices."""
+    at = at or timezone.now()
+    newest = Quote.objects.filter(status=Quote.Status.PUBLISHED).order_by("-time")
+    securities = (
+        Security.objects.filter(tokens__isnull=False)
+        .distinct()
+        .annotate(last=Subquery(newest.filter(security=OuterRef("pk")).values("price")[:1]))
+        .order_by("isin")
+    )
+    tokens = (
+        Token.objects.exclude(status=Token.Status.DELISTED)
+        .select_related("security")
+        .annotate(last=Subquery(newest.filter(token=OuterRef("pk")).values("price")[:1]))
+        .order_by("symbol")
+    )
+
+    def dec(value: object) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    return Universe(
+        securities=tuple(
+            SecurityRef(isin=s.isin, ticker=s.ticker, last_price=dec(s.last)) for s in securities
+        ),
+        tokens=tuple(
+            TokenRef(
+                symbol=t.symbol,
+                isin=t.security.isin,
+                multiplier=t.multiplier,
+                last_price=dec(t.last),
+            )
+            for t in tokens
+        ),
+        at=at,
+    )
+
+
+@dataclass
+class SyncResult:
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def sync_prices(
+    *, sources: Sequence[PriceSource] | None = None, at: dt.datetime | None = None
+) -> SyncResult:
+    """Ask every source and record what each answered; a failing source records nothing
+    (its last good prices stay) and its error is kept on the JobRun."""
+    sources = configured_sources() if sources is None else sources
+    if not cache.add(SYNC_LOCK_KEY, 1, timeout=SYNC_LOCK_SECONDS):
+        log.info("sync_prices already running; skipped")
+        return SyncResult(errors={"sync": "already running"})
+    try:
+        return _sync(sources, at)
+    finally:
+        cache.delete(SYNC_LOCK_KEY)
+
+
+def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
+    run = JobRun.start(job="sync_prices")
+    # Vendor and venue URLs may carry a key: errors are stored without it.
+    secrets = (settings.MARKETS_VENDOR_URL, settings.MARKETS_VENUE_URL)
+    result = SyncResult()
+    try:
+        universe = build_universe(at=at)
+        for source in sources:
+            try:
+                quotes = source.fetch(universe)
+            except PriceSourceError as exc:
+                message = scrub(str(exc), urls=secrets)
+                log.warning("price source %s failed: %s", source.name, message)
+                result.errors[source.name] = message
+                continue
+            result.counts[source.name] = record_quotes(quotes=quotes).counts()
+    except Exception as exc:
+        run.status = JobRun.Status.FAILED
+        run.error = scrub(f"{type(exc).__name__}: {exc}", urls=secrets)
+        raise
+    else:
+        run.error = scrub(
+            "\n".join(f"{name}: {err}" for name, err in result.errors.items()), urls=secrets
+        )
+        run.status = JobRun.Status.FAILED if result.errors else JobRun.Status.OK
+    finally:
+        run.finished_at = timezone.now()
+        run.counts = result.counts
+        run.save(update_fields=["finished_at", "counts", "error", "status"])
+    return result

@@ -1,0 +1,17 @@
+"""Reserve alerts: one open alert per token and condition, raised and resolved to match the
+latest backing, e-mailed once."""
+
+from __future__ import annotations
+
+from apps.catalog.models import Token
+from apps.reserves.computation import Backing, _percent, _s
+from apps.reserves.models import Alert
+
+
+def alert_message(token: Token, condition: str, backing: Backing) -> str:
+    if condition == Alert.Condition.UNDER_BACKED:
+        return (
+            f"{token.symbol} is under-backed: {_s(backing.shares_held)} shares held against "
+            f"{_s(backing.shares_required)} required ({_percent(backing.ratio)})."
+        )
+    return f"{token.symbol} backing data is stale: " + "; ".join(backing.provenance["stale"])
