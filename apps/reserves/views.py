@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Token
+from apps.core import csv
 from apps.core.formatting import decimal_text, parse_since
 from apps.core.http import bad_request
 
