@@ -11,6 +11,7 @@ from .models import (
     Document,
     Issuer,
     OracleFeed,
+    PriceFeed,
     Security,
     Token,
     Venue,
@@ -38,13 +39,24 @@ class CorporateActionInline(admin.TabularInline):
     extra = 0
 
 
+class PriceFeedInline(admin.TabularInline):
+    model = PriceFeed
+    extra = 0
+
+
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
     list_display = ["symbol", "name", "security", "issuer", "multiplier", "status", "launch_date"]
     list_filter = ["status", "security__kind", "issuer"]
     search_fields = ["symbol", "name", "security__ticker", "security__isin", "isin"]
     list_select_related = ["security", "issuer"]
-    inlines = [DeploymentInline, VenueInline, DocumentInline, CorporateActionInline]
+    inlines = [
+        DeploymentInline,
+        VenueInline,
+        DocumentInline,
+        CorporateActionInline,
+        PriceFeedInline,
+    ]
 
 
 @admin.register(Security)

@@ -377,3 +377,45 @@ class OracleFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} feed on {self.chain}"
+
+
+class PriceFeed(models.Model):
+    """An off-chain price stream for a token (Chainlink Data Streams, Pyth), known by its
+    feed id: static registry facts. What the stream reports is read by apps.markets."""
+
+    class Provider(models.TextChoices):
+        CHAINLINK_DATA_STREAMS = "chainlink-data-streams", "Chainlink Data Streams"
+        PYTH = "pyth", "Pyth"
+
+    class Schema(models.TextChoices):
+        # Tokenized asset: price, tokenizedPrice, marketStatus, currentMultiplier,
+        # newMultiplier, activationDateTime.
+        V10 = "v10", "v10 tokenized asset"
+        V8 = "v8", "v8 RWA (underlying equity)"
+        HERMES = "hermes", "Pyth Hermes"
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="price_feeds")
+    provider = models.CharField(max_length=32, choices=Provider.choices)
+    schema = models.CharField(max_length=16, choices=Schema.choices)
+    # 32-byte id as 0x-prefixed lower-case hex (Data Streams), or the Pyth Hermes id.
+    feed_id = models.CharField(max_length=66, blank=True)
+    lazer_id = models.PositiveIntegerField(null=True, blank=True, help_text="Pyth Lazer id")
+    measures = models.CharField(max_length=200, blank=True)
+    # Where the feed id was found: [{"source": id, "repo"?, "path"?, "url"?}, ...].
+    sources = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["token__symbol", "provider", "schema"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "provider", "schema"], name="price_feed_one_per_schema"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "feed_id"],
+                condition=~Q(feed_id=""),
+                name="price_feed_unique_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.get_provider_display()} {self.schema}"

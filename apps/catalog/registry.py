@@ -32,6 +32,7 @@ from .models import (
     Document,
     Issuer,
     OracleFeed,
+    PriceFeed,
     Security,
     Token,
     Venue,
@@ -281,6 +282,7 @@ class _Writer:
         venues = _Table(Venue, lambda o: (o.token_id, o.name))
         documents = _Table(Document, _document_key)
         actions = _Table(CorporateAction, lambda o: (o.token_id, o.kind, o.ex_date))
+        price_feeds = _Table(PriceFeed, lambda o: (o.token_id, o.provider, o.schema))
         for i in spec.issuers:
             for d in i.documents:
                 documents.put({"issuer": issuers.rows[i.slug], "token": None, **_document(d)})
@@ -323,6 +325,18 @@ class _Writer:
                 )
             for d in t.documents:
                 documents.put({"token": token, **_document(d)})
+            for f in t.price_feeds:
+                price_feeds.put(
+                    {
+                        "token": token,
+                        "provider": f.provider,
+                        "schema": f.schema_,
+                        "feed_id": f.feed_id,
+                        "lazer_id": f.lazer_id,
+                        "measures": f.measures,
+                        "sources": list(f.sources),
+                    }
+                )
             for a in t.corporate_actions:
                 actions.put(
                     {
@@ -335,7 +349,7 @@ class _Writer:
                         "description": a.description,
                     }
                 )
-        for table in (deployments, feeds, venues, documents, actions):
+        for table in (deployments, feeds, venues, documents, actions, price_feeds):
             table.save(result)
         return result
 

@@ -179,6 +179,27 @@ class OracleSpec(Spec):
     description: OptionalText(100) = ""
 
 
+def _feed_id(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be a hex string")
+    text = value.strip().lower()
+    digits = text[2:] if text.startswith("0x") else text
+    if len(digits) != 64 or any(ch not in "0123456789abcdef" for ch in digits):
+        raise ValueError(f"{value!r} is not a 32-byte hex id")
+    return "0x" + digits
+
+
+class PriceFeedSpec(Spec):
+    provider: Annotated[str, BeforeValidator(_choice("chainlink-data-streams", "pyth"))]
+    schema_: Annotated[str, BeforeValidator(_choice("v10", "v8", "hermes"))] = Field(alias="schema")
+    feed_id: Annotated[str, BeforeValidator(_feed_id)] = ""
+    lazer_id: IntRange(0, 2**31 - 1) | None = None
+    measures: OptionalText(200) = ""
+    sources: list[Any] = []
+
+
 class VenueSpec(Spec):
     name: Text(100)
     kind: Annotated[str, BeforeValidator(_choice("cex", "dex", "lending"))]
@@ -211,6 +232,7 @@ class TokenSpec(Spec):
     documents: list[DocumentSpec] = []
     corporate_actions: list[CorporateActionSpec] = []
     oracles: list[OracleSpec] = []
+    price_feeds: list[PriceFeedSpec] = []
 
 
 class RegistrySpec(Spec):
@@ -466,6 +488,21 @@ def cross_check(
                     p.unique(
                         ("oracle", oracle.chain, canonical), f"{opath}.address", "oracle", canonical
                     )
+        for f, feed in enumerate(getattr(token, "price_feeds", None) or []):
+            fpath = f"{path}.price_feeds[{f}]"
+            p.unique(
+                ("feed-schema", token.symbol, feed.provider, feed.schema_),
+                f"{fpath}.schema",
+                "feed schema",
+                feed.schema_,
+            )
+            if feed.feed_id:
+                p.unique(
+                    ("feed-id", feed.provider, feed.feed_id),
+                    f"{fpath}.feed_id",
+                    "feed id",
+                    feed.feed_id,
+                )
         for v, venue in _valid(token.venues):
             if venue.chain and venue.chain not in chain_kinds:
                 p.add(f"{path}.venues[{v}].chain", f"unknown chain {venue.chain!r}")

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Alert, Attestation, ReserveSnapshot
+from .models import Alert, Attestation, PublicEvent, ReserveSnapshot
 
 
 @admin.register(Attestation)
@@ -58,4 +58,23 @@ class ReserveSnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PublicEvent)
+class PublicEventAdmin(admin.ModelAdmin):
+    """The public event log is written by services only: read-only here."""
+
+    list_display = ["occurred_at", "kind", "condition", "token", "issuer", "title"]
+    list_filter = ["kind", "condition"]
+    search_fields = ["title", "token__symbol", "key"]
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

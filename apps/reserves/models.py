@@ -74,9 +74,18 @@ class Alert(models.Model):
     class Condition(models.TextChoices):
         UNDER_BACKED = "under_backed", "Under-backed"
         STALE = "stale", "Stale data"
+        # The chains disagree on the token: different multipliers (one chain has applied a
+        # corporate action and another has not).
+        CHAINS_DISAGREE = "chains_disagree", "Chains disagree"
+        # A new multiplier is scheduled and due (ScaledUiAmount or the EVM contract).
+        MULTIPLIER_DUE = "multiplier_due", "New multiplier due"
+        # A deployment is paused: transfers stopped on that chain.
+        PAUSED = "paused", "Paused"
+        # The price oracle's market status or multiplier differs from the site's own.
+        ORACLE_DISAGREES = "oracle_disagrees", "Oracle disagrees"
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="reserve_alerts")
-    condition = models.CharField(max_length=16, choices=Condition.choices)
+    condition = models.CharField(max_length=32, choices=Condition.choices)
     message = models.TextField()
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -142,3 +151,52 @@ class Attestation(models.Model):
     @property
     def document_url(self) -> str:
         return self.file.url if self.file else self.url
+
+
+class PublicEventQuerySet(models.QuerySet["PublicEvent"]):
+    def for_token(self, token: Token) -> PublicEventQuerySet:
+        """What a reader of one token follows: its own events and its issuer's (statements,
+        issuer-wide attestations)."""
+        return self.filter(Q(token=token) | Q(token__isnull=True, issuer_id=token.issuer_id))
+
+
+class PublicEvent(models.Model):
+    """Something a public reader may want to be told: an append-only log that feeds and
+    subscriptions read. Written only by apps.reserves.services.events, idempotently: `key` is
+    the natural key of what happened (e.g. "alert:12:raised"), so a retried job adds nothing.
+    """
+
+    class Kind(models.TextChoices):
+        ALERT_RAISED = "alert_raised", "Alert raised"
+        ALERT_CLEARED = "alert_cleared", "Alert cleared"
+        MULTIPLIER_CHANGED = "multiplier_changed", "Multiplier changed"
+        STATEMENT = "statement", "Custodian statement"
+        ATTESTATION = "attestation", "Attestation published"
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # For alerts: the condition (Alert.Condition); empty otherwise.
+    condition = models.CharField(max_length=32, blank=True)
+    token = models.ForeignKey(
+        Token, on_delete=models.CASCADE, null=True, blank=True, related_name="public_events"
+    )
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.CASCADE, null=True, blank=True, related_name="public_events"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    # Plain JSON facts behind the event (figures as decimal strings, ids, block heights).
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = PublicEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["token", "-occurred_at"], name="event_token_latest"),
+            models.Index(fields=["-occurred_at"], name="event_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.chains.signals import supply_synced
 from apps.custody.signals import statements_imported
 
 from . import tasks
+from .models import Attestation
+from .services.events import attestation_event, statement_events
 
 
 @receiver(supply_synced, dispatch_uid="reserves-after-supply-sync")
@@ -22,3 +25,16 @@ def recompute_after_supply_sync(sender: Any, *, token_ids: list[int], **kwargs: 
 def recompute_after_import(sender: Any, *, issuer_ids: list[int], **kwargs: Any) -> None:
     if issuer_ids:
         tasks.compute_reserves_for_issuers.delay_on_commit(issuer_ids=list(issuer_ids))
+
+
+@receiver(statements_imported, dispatch_uid="reserves-statement-events")
+def record_statement_events(sender: Any, *, statement_ids: list[int], **kwargs: Any) -> None:
+    """Readers following the issuer's tokens are told of every new custodian statement."""
+    if statement_ids:
+        statement_events(statement_ids=statement_ids)
+
+
+@receiver(post_save, sender=Attestation, dispatch_uid="reserves-attestation-event")
+def record_attestation_event(sender: Any, instance: Attestation, created: bool, **kwargs: Any):
+    if created and not kwargs.get("raw"):
+        attestation_event(attestation=instance)

@@ -162,3 +162,39 @@ def test_rpc_url_can_be_overridden_from_the_environment(monkeypatch):
     assert chain.effective_rpc_url == "http://127.0.0.1:8545"
     monkeypatch.setenv("RPC_URL_ETHEREUM", "http://127.0.0.1:9999")
     assert chain.effective_rpc_url == "http://127.0.0.1:9999"
+
+
+AAPL_V10 = "0x000a7a12270b5a30236bf410679df0c6bb1bba2b40e5d86847748ff1c8f8452b"
+
+
+def test_price_feeds_load_with_their_sources_and_refuse_duplicates(tmp_path, registry, capsys):
+    from apps.catalog.models import PriceFeed
+
+    token = registry["tokens"][0]
+    token["price_feeds"] = [
+        {
+            "provider": "chainlink-data-streams",
+            "schema": "v10",
+            "feed_id": AAPL_V10.upper().replace("0X", "0x"),
+            "measures": "tokenized asset price and multiplier",
+            "sources": [{"source": "kamino_scope"}],
+        }
+    ]
+    call_command("load_registry", str(_write(tmp_path, registry)))
+    feed = PriceFeed.objects.get()
+    assert (feed.token.symbol, feed.schema, feed.feed_id) == (token["symbol"], "v10", AAPL_V10)
+    assert feed.sources == [{"source": "kamino_scope"}]
+
+    registry["tokens"][1]["price_feeds"] = [
+        {"provider": "chainlink-data-streams", "schema": "v10", "feed_id": AAPL_V10},
+    ]
+    registry["tokens"][2]["price_feeds"] = [
+        {"provider": "chainlink-data-streams", "schema": "v8", "feed_id": "0x12"}
+    ]
+    capsys.readouterr()
+    with pytest.raises(CommandError):
+        call_command("load_registry", str(_write(tmp_path, registry)))
+    err = capsys.readouterr().err
+    assert "tokens[2].price_feeds[0].feed_id: '0x12' is not a 32-byte hex id" in err
+    assert "tokens[1].price_feeds[0].feed_id: duplicate feed id" in err
+    assert PriceFeed.objects.count() == 1

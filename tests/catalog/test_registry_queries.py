@@ -13,11 +13,11 @@ from tests.factories import evm_address, make_isin
 
 pytestmark = pytest.mark.django_db
 
-# Per model a read of the existing rows (11), the chains and issuers known before the
+# Per model a read of the existing rows (12), the chains and issuers known before the
 # load (2), and savepoints of the transaction; then one INSERT per model with new rows.
-FRESH_SELECTS = 13
-WRITES_FRESH = 11  # every model gets rows: chain, issuer, custodian, security, token,
-# custody account, deployment, oracle feed, venue, document, corporate action
+FRESH_SELECTS = 14
+WRITES_FRESH = 12  # every model gets rows: chain, issuer, custodian, security, token,
+# custody account, deployment, oracle feed, venue, document, corporate action, price feed
 
 
 def registry(n: int, *, multiplier: str = "1") -> dict:
@@ -59,6 +59,13 @@ def registry(n: int, *, multiplier: str = "1") -> dict:
                     {"chain": "ethereum", "address": evm_address(f"t{i}"), "decimals": 18}
                 ],
                 "oracles": [{"chain": "ethereum", "address": evm_address(f"o{i}")}],
+                "price_feeds": [
+                    {
+                        "provider": "chainlink-data-streams",
+                        "schema": "v10",
+                        "feed_id": f"0x000a{i:060x}",
+                    }
+                ],
                 "venues": [{"name": "Kraken", "kind": "cex"}],
                 "documents": [{"kind": "kid", "title": f"KID {i}", "url": "https://x.example/kid"}],
                 "corporate_actions": [
@@ -89,7 +96,7 @@ def _load_three_times(n: int) -> list[tuple[int, int]]:
     again = _counts(registry(n))
     changed = _counts(registry(n, multiplier="1.5"))
     assert fresh[2].created["tokens"] == n and not fresh[2].updated
-    assert not again[2].changed and again[2].unchanged == 7 * n + 5
+    assert not again[2].changed and again[2].unchanged == 8 * n + 5
     assert changed[2].updated == {"tokens": n} and not changed[2].created
     Token.objects.all().delete()
     assert Deployment.objects.count() == 0 and OracleFeed.objects.count() == 0

@@ -16,6 +16,7 @@ from apps.reserves.models import Alert, ReserveSnapshot
 from .alerts import alert_message
 from .cache import bump_reserves_version
 from .email import email_alerts
+from .events import alert_events
 
 BATCH = 500  # snapshots per INSERT; ~1,000 tokens in two statements
 
@@ -102,6 +103,18 @@ def compute_snapshots(
             # A concurrent computation may have raised the same alert: the partial unique
             # constraint keeps one open alert, and this insert skips it instead of failing.
             Alert.objects.bulk_create(raised, batch_size=BATCH, ignore_conflicts=True)
+        if resolved or raised:
+            # The public event log: only the alerts this computation raised or resolved (a
+            # concurrent one that won the race records its own).
+            changed = Alert.objects.select_related("token").filter(
+                token_id__in=token_ids, raised_at=now, resolved_at__isnull=True
+            )
+            alert_events(
+                raised=list(changed) if raised else [],
+                cleared=list(
+                    Alert.objects.select_related("token").filter(pk__in=resolved, resolved_at=now)
+                ),
+            )
         if new or resolved or raised:
             # Cached pages that show the backing (the catalogue) read afresh after commit.
             transaction.on_commit(bump_reserves_version)
