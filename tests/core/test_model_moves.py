@@ -52,6 +52,8 @@ def test_sync_runs_survive_the_move_to_core():
 @pytest.mark.django_db(transaction=True)
 def test_custodians_accounts_and_feeds_keep_their_rows_in_the_catalogue():
     before = [
+        # The catalogue before the move, so its later migrations (price feeds) go back too.
+        ("catalog", "0002_chain_confirmations_chain_max_age_seconds"),
         ("custody", "0002_holdingstatement_holding_and_more"),
         ("chains", "0003_syncrun_to_core_jobrun"),
     ]
