@@ -17,7 +17,6 @@ SQLite).
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -26,25 +25,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from apps.core.formatting import WIDE, decimal_text
+
 from .models import Alert, ReserveSnapshot
 
 if TYPE_CHECKING:
     from apps.catalog.models import Token
 
 PLACES = Decimal(1).scaleb(-18)  # quantities and ratios are kept to 18 decimals
-WIDE = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_EVEN)  # no rounding before quantize
 
 
 def _q(value: Decimal) -> Decimal:
     return value.quantize(PLACES, context=WIDE)
-
-
-def _s(value: Decimal | None) -> str | None:
-    """A Decimal as JSON text without exponent or trailing zeros."""
-    if value is None:
-        return None
-    text = format(value.normalize(WIDE), "f")
-    return "0" if text in {"-0", ""} else text
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -148,10 +140,10 @@ class Backing:
     def fingerprint(self) -> str:
         payload = {
             "status": self.status,
-            "supply": _s(self.circulating_supply),
-            "required": _s(self.shares_required),
-            "held": _s(self.shares_held),
-            "ratio": _s(self.ratio),
+            "supply": decimal_text(self.circulating_supply),
+            "required": decimal_text(self.shares_required),
+            "held": decimal_text(self.shares_held),
+            "ratio": decimal_text(self.ratio),
             "provenance": self.provenance,
         }
         # Provenance dicts are built in a fixed order, so no key sorting is needed.
@@ -200,11 +192,11 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
                 "block_time": _iso(o.block_time),
                 "observed_at": _iso(o.observed_at),
                 "decimals": o.decimals,
-                "raw_supply": _s(o.raw_supply),
-                "escrow_balance": _s(o.escrow_balance),
-                "supply": _s(o.supply),
-                "escrow": _s(o.escrow),
-                "circulating": _s(circulating),
+                "raw_supply": decimal_text(o.raw_supply),
+                "escrow_balance": decimal_text(o.escrow_balance),
+                "supply": decimal_text(o.supply),
+                "escrow": decimal_text(o.escrow),
+                "circulating": decimal_text(circulating),
                 "stale": too_old,
             }
         )
@@ -230,7 +222,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         statements_seen += 1
         quantity = inputs.holdings.get((s.pk, isin), Decimal(0))
         held += quantity
-        entry["quantity"] = _s(Decimal(entry["quantity"]) + quantity)
+        entry["quantity"] = decimal_text(Decimal(entry["quantity"]) + quantity)
         age = now - s.statement_date
         too_old = age > statement_max_age
         if too_old:
@@ -246,7 +238,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
                 "statement_id": s.statement_id,
                 "statement_date": _iso(s.statement_date),
                 "sha256": s.sha256,
-                "quantity": _s(quantity),
+                "quantity": decimal_text(quantity),
                 "stale": too_old,
             }
         )
@@ -276,7 +268,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         else:
             status = ReserveSnapshot.Status.BACKED
     provenance = {
-        "multiplier": _s(multiplier),
+        "multiplier": decimal_text(multiplier),
         "isin": isin,
         "tolerance_bps": settings.RESERVE_TOLERANCE_BPS,
         "statement_max_age_hours": settings.RESERVE_STATEMENT_MAX_AGE_HOURS,
@@ -297,7 +289,3 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         as_of=min(times) if times else None,
         provenance=provenance,
     )
-
-
-def _percent(ratio: Decimal | None) -> str:
-    return "no ratio" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))} %"

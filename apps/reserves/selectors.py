@@ -16,9 +16,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.catalog.models import Token
+from apps.core.formatting import percent_text, plain_text
 from apps.markets.selectors import latest_security_prices
 
-from .computation import _s
 from .models import Alert, Attestation, ReserveSnapshot
 
 log = logging.getLogger(__name__)
@@ -140,14 +140,6 @@ def short_age(delta: dt.timedelta | None) -> str:
     return f"{max(seconds, 0)} s"
 
 
-def _plain(value: Decimal | None) -> str:
-    return "—" if value is None else (_s(value) or "—")
-
-
-def _pct(ratio: Decimal | None) -> str:
-    return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'))} %"
-
-
 def overview(*, now: dt.datetime | None = None) -> Overview:
     """The whole transparency page in 4 queries whatever the number of tokens.
 
@@ -190,9 +182,9 @@ def overview(*, now: dt.datetime | None = None) -> Overview:
                 symbol=symbol,
                 status=status,
                 status_label=labels.get(status, status),
-                ratio=_pct(ratio),
-                required=_plain(req),
-                held=_plain(hld),
+                ratio=percent_text(ratio),
+                required=plain_text(req),
+                held=plain_text(hld),
                 value=f"{token_value.quantize(Decimal('0.01')):,}"
                 if token_value is not None
                 else "",

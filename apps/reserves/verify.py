@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from apps.catalog.models import Chain, Deployment
+from apps.core.formatting import WIDE, decimal_text
 from apps.custody.models import Holding, HoldingStatement
 from apps.custody.parsers import StatementError, parse_statement
 
-from .computation import WIDE, _q, _s
+from .computation import _q
 from .models import ReserveSnapshot
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)  # re-parsing never refuses for "future"
@@ -38,14 +39,14 @@ class Check:
 
     def line(self) -> str:
         def show(value: object) -> str:
-            return _s(value) if isinstance(value, Decimal) else str(value)
+            return decimal_text(value) if isinstance(value, Decimal) else str(value)
 
         mark = "ok  " if self.ok else "DIFF"
         text = f"{mark} {self.what}: published {show(self.published)}"
         if not self.ok:
             text += f", recomputed {show(self.recomputed)}"
             if isinstance(self.published, Decimal) and isinstance(self.recomputed, Decimal):
-                text += f" (difference {_s(self.recomputed - self.published)})"
+                text += f" (difference {decimal_text(self.recomputed - self.published)})"
         return text + (f" [{self.note}]" if self.note else "")
 
 
@@ -235,7 +236,9 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
         Check(
             "circulating supply", snapshot.circulating_supply, _q(supply) if chains_used else None
         ),
-        Check(f"shares required (x {_s(multiplier)})", snapshot.shares_required, required),
+        Check(
+            f"shares required (x {decimal_text(multiplier)})", snapshot.shares_required, required
+        ),
         Check("shares held", snapshot.shares_held, held_total),
         Check("ratio", snapshot.ratio, ratio),
     ]

@@ -6,7 +6,7 @@ inputs are read by apps.reserves.inputs. Names used by views stay importable fro
 
 from __future__ import annotations
 
-from apps.reserves.computation import WIDE, Backing, Inputs, _q, _s, compute_backing
+from apps.reserves.computation import Backing, Inputs, _q, compute_backing
 from apps.reserves.inputs import load_inputs
 
 from .alerts import alert_message
@@ -22,11 +22,9 @@ from .snapshots import (
 
 __all__ = [
     "RESERVES_VERSION_KEY",
-    "WIDE",
     "Backing",
     "Inputs",
     "_q",
-    "_s",
     "alert_message",
     "bump_reserves_version",
     "compute_backing",

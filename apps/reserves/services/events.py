@@ -12,7 +12,7 @@ from django.db import transaction
 
 from apps.catalog.models import Token
 from apps.core import cache_versions
-from apps.reserves.computation import _s as decimal_text
+from apps.core.formatting import decimal_text
 from apps.reserves.models import Alert, Attestation, PublicEvent
 from apps.reserves.signals import public_events_recorded
 
