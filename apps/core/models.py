@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from . import cache_versions
 from .redaction import MAX_MESSAGE_CHARS, redact_url, scrub
+
+# Pages that show job runs (/status/) put this in their cache keys; every run started or
+# ended bumps it after commit.
+JOBS_VERSION_KEY = "core:jobs:version"
+
+
+def _runs_changed() -> None:
+    transaction.on_commit(lambda: cache_versions.bump(JOBS_VERSION_KEY))
 
 
 class JobRunQuerySet(QuerySet["JobRun"]):
@@ -57,15 +66,18 @@ class JobRun(models.Model):
 
     @classmethod
     def start(cls, *, job: str, scope: str = "", node: str = "") -> JobRun:
-        return cls.objects.create(
+        run = cls.objects.create(
             job=job, scope=scope, node=redact_url(node), started_at=timezone.now()
         )
+        _runs_changed()
+        return run
 
     def finish(self, **counts: object) -> None:
         self.status = self.Status.OK
         self.counts = counts
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "counts", "finished_at"])
+        _runs_changed()
 
     def fail(self, message: str, *, secrets: tuple[str, ...] = (), **counts: object) -> None:
         """Record a failure; the message is scrubbed of URLs' secrets and bounded."""
@@ -74,6 +86,7 @@ class JobRun(models.Model):
         self.counts = counts
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "counts", "finished_at"])
+        _runs_changed()
 
     @property
     def items_read(self) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.chains.signals import supply_synced
@@ -12,6 +13,7 @@ from apps.custody.signals import statements_imported
 
 from . import tasks
 from .models import Attestation
+from .services.cache import bump_reserves_version
 from .services.events import attestation_event, statement_events
 
 
@@ -38,3 +40,10 @@ def record_statement_events(sender: Any, *, statement_ids: list[int], **kwargs: 
 def record_attestation_event(sender: Any, instance: Attestation, created: bool, **kwargs: Any):
     if created and not kwargs.get("raw"):
         attestation_event(attestation=instance)
+
+
+@receiver(post_save, sender=Attestation, dispatch_uid="reserves-attestation-version")
+@receiver(post_delete, sender=Attestation, dispatch_uid="reserves-attestation-version-del")
+def attestations_changed(sender: Any, **kwargs: Any) -> None:
+    """Pages that list attestations (the transparency pages, the backing API) read afresh."""
+    transaction.on_commit(bump_reserves_version)
