@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers that say nothing about caching go out private, no-store (apps.core.public_cache).
+    "apps.core.public_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -434,6 +436,18 @@ for _entry, _task in (
 # The catalogue's results are rendered once per filter for this long (0: never cached), and
 # again as soon as a price, a backing or the catalogue changes.
 CATALOG_CACHE_SECONDS = envint("CATALOG_CACHE_SECONDS", "2")
+
+# --- Public answers cached whole (apps.core.public_cache) ---
+# Anonymous GETs of public pages and API answers are kept whole in the cache until the data
+# they show changes, and at most this long (ages and staleness shown move on); 0: not kept.
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", str(MARKETS_SYNC_SECONDS))
+# Cache-Control of those answers: a browser, proxy or CDN keeps them max-age seconds and may
+# serve them stale-while-revalidate seconds more, so a change reaches every reader within
+# one price sync interval (MARKETS_SYNC_SECONDS) by default.
+PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", str(max(MARKETS_SYNC_SECONDS // 2, 1)))
+PUBLIC_CACHE_STALE_SECONDS = envint(
+    "PUBLIC_CACHE_STALE_SECONDS", str(max(MARKETS_SYNC_SECONDS - PUBLIC_CACHE_MAX_AGE, 0))
+)
 
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))

@@ -12,13 +12,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from apps.catalog.versions import catalog_version
+from apps.catalog.versions import CATALOG_VERSION_KEY, catalog_version
+from apps.chains.versions import ORACLES_VERSION_KEY, SUPPLY_VERSION_KEY
 from apps.core.http import bad_request
+from apps.core.public_cache import public_cache
 from apps.markets.calculator import parse_amount
 from apps.markets.selectors import attach_prices
-from apps.markets.services import price_version
+from apps.markets.services import PRICES_VERSION_KEY, price_version
 from apps.reserves.selectors import attach_backing
-from apps.reserves.services import reserves_version
+from apps.reserves.services import RESERVES_VERSION_KEY, reserves_version
 
 from . import selectors
 from .filters import TokenFilter
@@ -28,12 +30,14 @@ PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
 
 @require_GET
+@public_cache(CATALOG_VERSION_KEY)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "explorer/home.html", {"figures": selectors.home_figures()})
 
 
 @require_GET
 @vary_on_headers("HX-Request")
+@public_cache(CATALOG_VERSION_KEY, PRICES_VERSION_KEY, RESERVES_VERSION_KEY)
 def token_list(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx swaps only the results, the same form works without JavaScript.
 
@@ -85,6 +89,13 @@ def _results_key(params: QueryDict) -> str | None:
 
 
 @require_GET
+@public_cache(
+    CATALOG_VERSION_KEY,
+    PRICES_VERSION_KEY,
+    RESERVES_VERSION_KEY,
+    SUPPLY_VERSION_KEY,
+    ORACLES_VERSION_KEY,
+)
 def token_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     """One token: facts, price and backing, deployments with their supply, venues,
     documents, corporate actions. A refused calculator amount (?usd=) answers 400 with

@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
 from apps.core.api import SINCE_PARAMETER, SYMBOL_PARAMETER, error_responses
 from apps.core.formatting import parse_since
+from apps.core.public_cache import public_cache
 
 from . import examples
 from .models import Bar
 from .selectors import attach_prices, with_prices
 from .serializers import LatestPricesSerializer, PriceHistorySerializer
-from .views import cached_body, conditional
+from .services import PRICES_VERSION_KEY
 
 MAX_BARS = 2000  # per answer; ask again with a later `since` for more
 DEFAULT_SPAN = {"1m": dt.timedelta(days=1), "1h": dt.timedelta(days=31), "1d": None}
+cached = method_decorator(public_cache(CATALOG_VERSION_KEY, PRICES_VERSION_KEY))
 
 
-def latest_prices_body() -> bytes:
-    """Every token's latest price as JSON bytes: one query."""
+def latest_prices() -> dict:
+    """Every token's latest price, the session and the time: one query."""
     now = timezone.now()
     tokens = attach_prices(
         with_prices(Token.objects.select_related("security").order_by("symbol"), now=now),
@@ -43,13 +45,13 @@ def latest_prices_body() -> bytes:
         "count": len(tokens),
         "results": tokens,
     }
-    return JSONRenderer().render(LatestPricesSerializer(body).data)
+    return body
 
 
 class LatestPricesView(APIView):
     """Latest price of every token, its fair value, premium in basis points, the session
-    and the age of the data. Served from a short cache, refreshed on every new quote;
-    conditional GET with ETag. Decimals are strings."""
+    and the age of the data. Cached whole until a new quote; conditional GET with ETag.
+    Decimals are strings."""
 
     @extend_schema(
         summary="Latest price of every token",
@@ -60,9 +62,9 @@ class LatestPricesView(APIView):
             )
         ],
     )
-    def get(self, request: Request) -> HttpResponse:
-        body = cached_body("api-latest", latest_prices_body)
-        return conditional(request, body, "application/json")
+    @cached
+    def get(self, request: Request) -> Response:
+        return Response(LatestPricesSerializer(latest_prices()).data)
 
 
 class TokenPricesView(APIView):
@@ -93,6 +95,7 @@ class TokenPricesView(APIView):
             OpenApiExample("hourly", value=examples.BARS, response_only=True, status_codes=["200"])
         ],
     )
+    @cached
     def get(self, request: Request, symbol: str) -> Response:
         token = get_object_or_404(Token, symbol=symbol)
         interval = request.query_params.get("interval", "1h")

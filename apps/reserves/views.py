@@ -3,26 +3,58 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
 from apps.core import csv
-from apps.core.formatting import decimal_text, parse_since
+from apps.core.formatting import MAX_PAGE, decimal_text, parse_since, whole_number
 from apps.core.http import bad_request
+from apps.core.public_cache import public_cache
+from apps.markets.services import PRICES_VERSION_KEY
 
 from . import payloads, selectors
 from .charts import ratio_figure
 from .models import Alert, ReserveSnapshot
 from .serializers import HistorySerializer
+from .services.cache import RESERVES_VERSION_KEY
+
+TRANSPARENCY_PAGE_SIZE = 100  # token rows per page of /transparency/; totals cover them all
+# What the pages show: the backing (snapshots, alerts, attestations) of catalogue tokens.
+BACKING = (CATALOG_VERSION_KEY, RESERVES_VERSION_KEY)
 
 
 @require_GET
+@public_cache(*BACKING, PRICES_VERSION_KEY)  # value held at the latest price
 def transparency(request: HttpRequest) -> HttpResponse:
-    """Public proof of reserves: every token's backing, custodians, alerts, attestations."""
-    context = {"o": selectors.overview(), "base": reverse("transparency")}
+    """Public proof of reserves: the totals over every token, the tokens a page at a time
+    (?page=, ?status= one backing status), custodians, alerts, attestations. A page or
+    status it cannot honour answers 400 with the reason."""
+    status = request.GET.get("status", "")
+    if status and status not in ReserveSnapshot.Status.values:
+        shown = status[:20]
+        return bad_request(request, f"status={shown!r}: no such backing status")
+    try:
+        number = whole_number(request.GET.get("page"), name="page", default=1, low=1, high=MAX_PAGE)
+    except ValueError as exc:
+        return bad_request(request, str(exc))
+    overview = selectors.overview()
+    rows = [r for r in overview.rows if r.status == status] if status else overview.rows
+    page = Paginator(rows, TRANSPARENCY_PAGE_SIZE).get_page(number)
+    context = {
+        "o": overview,
+        "page": page,
+        "status": status,
+        "statuses": [
+            (value, label, overview.status_counts.get(value, 0))
+            for value, label in ReserveSnapshot.Status.choices
+        ],
+        "base": reverse("transparency"),
+    }
     return render(request, "reserves/transparency.html", context)
 
 
@@ -40,6 +72,7 @@ def _chain_rows(token: Token, snapshot: ReserveSnapshot | None) -> list[dict]:
 
 
 @require_GET
+@public_cache(*BACKING)
 def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
     token = get_object_or_404(Token.objects.for_detail(), symbol=symbol)
     snapshot = ReserveSnapshot.objects.filter(token=token).first()
@@ -75,6 +108,7 @@ def _history_or_400(request: HttpRequest, symbol: str) -> tuple[Token, list] | H
 
 
 @require_GET
+@public_cache(*BACKING)
 def history_csv(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
@@ -101,6 +135,7 @@ def _cell(value: object) -> str:
 
 
 @require_GET
+@public_cache(*BACKING)
 def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):

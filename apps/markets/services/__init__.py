@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from .cache import VERSION_KEY, bump_price_version, price_version
+from .cache import PRICES_VERSION_KEY, VERSION_KEY, bump_price_version, price_version
 from .compaction import compact_history
 from .recording import RecordResult, jump_bps, record_quotes, review_quote, update_bars
 from .sync import SyncResult, build_universe, configured_sources, sync_prices
 
 __all__ = [
+    "PRICES_VERSION_KEY",
     "VERSION_KEY",
     "RecordResult",
     "SyncResult",

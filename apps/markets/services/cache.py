@@ -9,6 +9,7 @@ from apps.core import cache_versions
 log = logging.getLogger("apps.markets.services")
 
 VERSION_KEY = "markets:version"
+PRICES_VERSION_KEY = VERSION_KEY  # the name public pages declare (apps.core.public_cache)
 
 
 def price_version() -> int:

@@ -1,0 +1,301 @@
+"""Whole answers to anonymous GETs of public pages and API endpoints, kept in the shared cache
+until the data they show changes, plus the HTTP caching headers that let a browser, a proxy
+or a CDN keep them too.
+
+A view declares the data versions (apps.core.cache_versions keys) its answer depends on:
+
+    @public_cache(CATALOG_VERSION_KEY, PRICES_VERSION_KEY)
+    def token_list(request): ...
+
+    class ReservesListView(APIView):
+        @method_decorator(public_cache(RESERVES_VERSION_KEY))
+        def get(self, request): ...
+
+An anonymous GET is answered from the cache while those versions are unchanged, within
+PUBLIC_CACHE_SECONDS: the versions and the entry are read from the cache (two round trips),
+and neither the database nor the template engine is touched. A writer that bumps one of
+the versions (on commit) makes every answer that shows it be built afresh at its next
+request; answers that do not show it stay. The time bucket bounds the parts of a page that
+age without any write (a price's "12 s ago", a supply that turns stale).
+
+Anonymous means: no session cookie and no messages cookie, read without touching the
+database. Any other request is answered by the view as usual and marked `private,
+no-store`: a logged-in user never gets a cached anonymous page, nor anyone else's.
+
+Public answers carry a weak ETag made of the versions (304 on If-None-Match), Last-Modified
+(304 on If-Modified-Since), `Cache-Control: public, max-age=PUBLIC_CACHE_MAX_AGE,
+stale-while-revalidate=PUBLIC_CACHE_STALE_SECONDS`, and vary on Cookie, HX-Request,
+Accept-Language and Accept-Encoding. They are gzipped when the client accepts it: only
+these, because they carry neither a CSRF token nor anything of one user (BREACH needs a
+secret and reflected input in one compressed body). An answer that would carry a CSRF
+token or set a cookie is never stored, never compressed, and goes out as private.
+
+`CacheControlMiddleware` marks every other answer that says nothing itself `private,
+no-store` (logged-in pages, onboarding, the back office, documents).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
+
+from . import cache_versions
+
+log = logging.getLogger(__name__)
+
+ENTRY_PREFIX = "public:"
+VARY = ("Cookie", "HX-Request", "Accept-Language", "Accept-Encoding")
+# Cookies that make a request someone's: a session (logged in, or an application under
+# way) or a message waiting to be shown. Their presence alone decides; nothing is read.
+PRIVATE_COOKIES = ("messages",)
+MAX_QUERY_CHARS = 1024  # longer query strings are answered, never stored
+MAX_HEADER_VARIANT_CHARS = 16  # of HX-Request in the key
+COMPRESS_MIN_BYTES = 200  # smaller bodies gain nothing from gzip
+GZIP_LEVEL = 6
+COMPRESSIBLE = (
+    "text/html",
+    "application/json",
+    "text/csv",
+    "text/plain",
+    "application/xml",
+    "application/atom+xml",
+    "image/svg+xml",
+)
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Link")
+
+
+def is_anonymous(request: HttpRequest) -> bool:
+    """No cookie that makes the request someone's (the database is not asked)."""
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return False
+    return not any(name in cookies for name in PRIVATE_COOKIES)
+
+
+def public_cache(
+    *version_keys: str, max_age: int | None = None
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Decorator: cache the view's anonymous GET answers whole until one of `version_keys`
+    is bumped (or PUBLIC_CACHE_SECONDS pass), with ETag, Last-Modified, Cache-Control and
+    gzip. `max_age=0` for fragments polled by the page itself: clients then revalidate
+    every time (a 304 costs one cache read)."""
+    keys = tuple(version_keys)
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        view_id = f"{view.__module__}.{view.__qualname__}"
+
+        @functools.wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            return _answer(view, view_id, keys, max_age, request, args, kwargs)
+
+        wrapped.public_cache_versions = keys  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def _answer(
+    view: Callable[..., HttpResponseBase],
+    view_id: str,
+    keys: tuple[str, ...],
+    max_age: int | None,
+    request: Any,
+    args: tuple,
+    kwargs: dict,
+) -> HttpResponseBase:
+    # A DRF view hands its own Request; the Django request is underneath.
+    raw: HttpRequest = getattr(request, "_request", request)
+    if raw.method != "GET" or not is_anonymous(raw) or not _public_format(request):
+        return mark_private(view(request, *args, **kwargs))
+    query = raw.META.get("QUERY_STRING", "")
+    if len(query) > MAX_QUERY_CHARS:
+        return mark_private(view(request, *args, **kwargs))
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    tag = _tag(raw, request, view_id, keys, seconds, query)
+    if _etag_matches(raw, tag):
+        return _not_modified(tag, max_age)
+    entry_key = ENTRY_PREFIX + tag
+    entry = cache.get(entry_key) if seconds > 0 else None
+    if entry is not None:
+        return _from_entry(raw, entry, tag, max_age)
+    response = view(request, *args, **kwargs)
+
+    def finish(response: HttpResponseBase) -> HttpResponseBase:
+        return _store(raw, response, entry_key, tag, max_age, seconds)
+
+    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+        # A TemplateResponse (DRF's Response) is rendered after the view returns.
+        response.add_post_render_callback(finish)
+        return response
+    return finish(response)
+
+
+def _public_format(request: Any) -> bool:
+    """DRF's browsable API (an HTML page with the user and a CSRF token, development only)
+    is never shared; its JSON is."""
+    renderer = getattr(request, "accepted_renderer", None)
+    return renderer is None or getattr(renderer, "format", "") == "json"
+
+
+def _tag(
+    raw: HttpRequest, request: Any, view_id: str, keys: tuple[str, ...], seconds: int, query: str
+) -> str:
+    versions = current_versions(keys)
+    bucket = int(time.time() // seconds) if seconds > 0 else 0
+    renderer = getattr(getattr(request, "accepted_renderer", None), "format", "")
+    variant = (
+        view_id,
+        raw.scheme,
+        raw.get_host(),  # absolute links (the API's `url`, `next`) name it
+        raw.path,
+        query,
+        raw.headers.get("HX-Request", "")[:MAX_HEADER_VARIANT_CHARS],
+        translation.get_language() or "",
+        renderer,
+        versions,
+        bucket,
+    )
+    return hashlib.sha256(repr(variant).encode()).hexdigest()[:40]
+
+
+def current_versions(keys: Sequence[str]) -> tuple[int, ...]:
+    """The versions' values in one cache round trip (a missing one is started)."""
+    if not keys:
+        return ()
+    found = cache.get_many(list(keys))
+    return tuple(int(found[key]) if key in found else cache_versions.current(key) for key in keys)
+
+
+def _etag_matches(raw: HttpRequest, tag: str) -> bool:
+    sent = raw.headers.get("If-None-Match")
+    if not sent:
+        return False
+    return any(t.strip().removeprefix("W/") == f'"{tag}"' for t in sent.split(","))
+
+
+def _public_headers(response: HttpResponseBase, tag: str, max_age: int | None) -> None:
+    response["ETag"] = f'W/"{tag}"'
+    age = settings.PUBLIC_CACHE_MAX_AGE if max_age is None else max_age
+    if age > 0:
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=age,
+            stale_while_revalidate=settings.PUBLIC_CACHE_STALE_SECONDS,
+        )
+    else:
+        patch_cache_control(response, public=True, no_cache=True)
+    patch_vary_headers(response, VARY)
+
+
+def _not_modified(tag: str, max_age: int | None) -> HttpResponse:
+    response = HttpResponseNotModified()
+    _public_headers(response, tag, max_age)
+    return response
+
+
+def _from_entry(raw: HttpRequest, entry: dict, tag: str, max_age: int | None) -> HttpResponse:
+    built_at = entry["built_at"]
+    since = parse_http_date_safe(raw.headers.get("If-Modified-Since", ""))
+    if since is not None and "If-None-Match" not in raw.headers and int(built_at) <= since:
+        return _not_modified(tag, max_age)
+    gz = entry["gzip"] if entry["gzip"] is not None and accepts_gzip(raw) else None
+    response = HttpResponse(gz if gz is not None else entry["body"], status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    if gz is not None:
+        response["Content-Encoding"] = "gzip"
+    response["Last-Modified"] = http_date(built_at)
+    _public_headers(response, tag, max_age)
+    return response
+
+
+def _store(
+    raw: HttpRequest,
+    response: HttpResponseBase,
+    entry_key: str,
+    tag: str,
+    max_age: int | None,
+    seconds: int,
+) -> HttpResponseBase:
+    if response.status_code != 200 or response.streaming:
+        return response  # refusals and errors go out as the view made them
+    if raw.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
+        # The body holds a CSRF token or the answer sets a cookie: it is someone's.
+        log.warning("%s carries a CSRF token or a cookie: not cached, private", raw.path)
+        return mark_private(response)
+    body = response.content
+    gz = _gzip(body, response.get("Content-Type", ""))
+    built_at = int(time.time())
+    if seconds > 0:
+        entry = {
+            "status": response.status_code,
+            "headers": [(h, response[h]) for h in KEPT_HEADERS if h in response],
+            "body": body,
+            "gzip": gz,
+            "built_at": built_at,
+        }
+        cache.set(entry_key, entry, timeout=seconds)
+    if gz is not None and accepts_gzip(raw):
+        response.content = gz
+        response["Content-Encoding"] = "gzip"
+    response["Last-Modified"] = http_date(built_at)
+    _public_headers(response, tag, max_age)
+    return response
+
+
+def _gzip(body: bytes, content_type: str) -> bytes | None:
+    if len(body) < COMPRESS_MIN_BYTES or not content_type.startswith(COMPRESSIBLE):
+        return None
+    compressed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    return compressed if len(compressed) < len(body) else None
+
+
+def accepts_gzip(raw: HttpRequest) -> bool:
+    """gzip named in Accept-Encoding without q=0."""
+    for part in raw.headers.get("Accept-Encoding", "")[:200].split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in {"gzip", "*"}:
+            q = params.strip().lower().replace(" ", "")
+            return q not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
+def mark_private(response: HttpResponseBase) -> HttpResponseBase:
+    """`Cache-Control: private, no-store` (the answer is someone's, or must not be kept)."""
+    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+        response.add_post_render_callback(mark_private)
+        return response
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+class CacheControlMiddleware:
+    """Every answer that says nothing about caching goes out `private, no-store`; a public
+    answer that sets a cookie after all is made private too (never shared with a cookie)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        control = response.get("Cache-Control", "")
+        if not control:
+            response["Cache-Control"] = "private, no-store"
+        elif "public" in control and response.cookies:
+            log.warning("%s: a public answer set a cookie; sent private", request.path)
+            response["Cache-Control"] = "private, no-store"
+        return response
