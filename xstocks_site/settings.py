@@ -195,7 +195,8 @@ if PRODUCTION and not CACHE_URL:
     )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's Redis cache keeping one client per pool (apps/core/redis_cache.py).
+        {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xstocks"}
     )

@@ -64,20 +64,21 @@ class JobRun(models.Model):
         where = f" on {self.scope}" if self.scope else ""
         return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        _runs_changed()  # every run started or ended shows on /status/
+
     @classmethod
     def start(cls, *, job: str, scope: str = "", node: str = "") -> JobRun:
-        run = cls.objects.create(
+        return cls.objects.create(
             job=job, scope=scope, node=redact_url(node), started_at=timezone.now()
         )
-        _runs_changed()
-        return run
 
     def finish(self, **counts: object) -> None:
         self.status = self.Status.OK
         self.counts = counts
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "counts", "finished_at"])
-        _runs_changed()
 
     def fail(self, message: str, *, secrets: tuple[str, ...] = (), **counts: object) -> None:
         """Record a failure; the message is scrubbed of URLs' secrets and bounded."""
@@ -86,7 +87,6 @@ class JobRun(models.Model):
         self.counts = counts
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "counts", "finished_at"])
-        _runs_changed()
 
     @property
     def items_read(self) -> int:
