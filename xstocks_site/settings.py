@@ -352,6 +352,19 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "300")  # seconds, har
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")  # seconds
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker dies under it (SIGKILL, out of memory) goes back to the queue instead of
+# being acknowledged as failed; every task is idempotent, so running it again is safe.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis brokers hand a message no worker acknowledged (its worker died) to another worker after
+# this many seconds: longer than any task runs or waits (retries' countdowns included).
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", "3600")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for such messages every few seconds (at most every 10 s).
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 5)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Chain sync (apps.chains): how often every chain's supply and oracle feeds are read.
