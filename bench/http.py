@@ -120,9 +120,9 @@ function done(summary, latency, requests)
   local f, o = 0, 0
   for _, t in ipairs(threads) do f = f + t:get("fivexx"); o = o + t:get("other") end
   local e = summary.errors
-  io.write(string.format("SOAK %%d %%d %%d %%d %%d %%.1f %%.1f\\n", summary.requests,
-    summary.duration, e.connect + e.read + e.write + e.timeout, f, o,
-    latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("SOAK %%d %%d %%d %%d %%d %%.1f %%.1f %%d\\n", summary.requests,
+    summary.duration, e.connect + e.read + e.write, f, o,
+    latency:percentile(50), latency:percentile(99), e.timeout))
 end
 """
 )
@@ -394,7 +394,15 @@ def soak(base: str, args: argparse.Namespace, work: Path, sync_seconds: int) -> 
             published.append(publish_price(SYMBOL, Decimal("1.0001")))
         connections.close_all()
 
-    command = ["wrk", "-t2", f"-c{args.soak_connections}", f"-d{args.soak_seconds}s"]
+    # A reader waits up to 10 s (wrk's own default is 2 s); slower answers count as timeouts.
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{args.soak_connections}",
+        f"-d{args.soak_seconds}s",
+        "--timeout",
+        "10s",
+    ]
     for name, value in HEADERS.items():
         command += ["-H", f"{name}: {value}"]
     load = subprocess.Popen(
@@ -415,11 +423,12 @@ def soak(base: str, args: argparse.Namespace, work: Path, sync_seconds: int) -> 
     stop.set()
     writer.join(timeout=sync_seconds + 5)
     line = next(x for x in out.splitlines() if x.startswith("SOAK"))
-    n, duration, errors, fivexx, fourxx, p50, p99 = line.split()[1:]
+    n, duration, errors, fivexx, fourxx, p50, p99, timeouts = line.split()[1:]
     return {
         "requests": int(n),
         "rps": int(n) / (int(duration) / 1e6),
         "errors": int(errors),
+        "timeouts": int(timeouts),
         "5xx": int(fivexx),
         "4xx": int(fourxx),
         "p50": float(p50) / 1000,
@@ -527,7 +536,8 @@ def main() -> int:
             f"\nsoak: {args.soak_connections} connections for {args.soak_seconds} s over every"
             f" answer, a new price every {sync} s ({s['prices_published']} published):"
             f" {s['requests']} requests, {s['rps']:.0f}/s, p50 {s['p50']:.1f} ms,"
-            f" p99 {s['p99']:.1f} ms, 5xx {s['5xx']}, 4xx {s['4xx']}, socket errors {s['errors']}"
+            f" p99 {s['p99']:.1f} ms, 5xx {s['5xx']}, 4xx {s['4xx']}, socket errors {s['errors']},"
+            f" over 10 s {s['timeouts']}"
         )
         for what, delay in (("price", s["price_delay"]), ("supply", s["supply_delay"])):
             shown = f"{delay * 1000:.0f} ms" if delay is not None else f"not within {3 * sync} s"
@@ -536,7 +546,7 @@ def main() -> int:
                 f"a new {what} showed on /tokens/{SYMBOL}/ (gunicorn, under the soak) after"
                 f" {shown} (target: within one sync interval, {sync} s): {verdict}"
             )
-        bad_soak = s["5xx"] or s["errors"] or s["4xx"]
+        bad_soak = s["5xx"] or s["errors"] or s["4xx"] or s["timeouts"]
         return 1 if bad_soak else 0
     finally:
         if gunicorn is not None:
