@@ -16,21 +16,25 @@ PUBLIC_CACHE_SECONDS: the versions are read from the cache (one round trip, at m
 second per process), the entry comes from this process's memory or the cache, and neither
 the database nor the template engine is touched. A writer that bumps one of the versions
 (on commit) makes every answer that shows it be built afresh at its next request (in other
-processes within cache_versions.LOCAL_SECONDS); answers that do not show it stay. The time
-bucket bounds the parts of a page that age without any write (a price's "12 s ago", a
-supply that turns stale).
+processes within cache_versions.LOCAL_SECONDS); answers that do not show it stay.
+
+An answer older than PUBLIC_CACHE_SECONDS is built again even when its versions did not
+move, so the parts of a page that age without any write (a price's "12 s ago", a supply
+that turns stale) are never older than that; one process builds it (a claim in the cache)
+while the others go on serving the previous build, so a wave of readers never waits for it.
 
 Anonymous means: no session cookie and no messages cookie, read without touching the
 database. Any other request is answered by the view as usual and marked `private,
 no-store`: a logged-in user never gets a cached anonymous page, nor anyone else's.
 
-Public answers carry a weak ETag made of the versions (304 on If-None-Match), Last-Modified
-(304 on If-Modified-Since), `Cache-Control: public, max-age=PUBLIC_CACHE_MAX_AGE,
-stale-while-revalidate=PUBLIC_CACHE_STALE_SECONDS`, and vary on Cookie, HX-Request,
-Accept-Language and Accept-Encoding. They are gzipped when the client accepts it: only
-these, because they carry neither a CSRF token nor anything of one user (BREACH needs a
-secret and reflected input in one compressed body). An answer that would carry a CSRF
-token or set a cookie is never stored, never compressed, and goes out as private.
+Public answers carry a weak ETag made of the versions and the build time (304 on
+If-None-Match), Last-Modified (304 on If-Modified-Since), `Cache-Control: public,
+max-age=PUBLIC_CACHE_MAX_AGE, stale-while-revalidate=PUBLIC_CACHE_STALE_SECONDS`, and
+vary on Cookie, HX-Request, Accept-Language and Accept-Encoding. They are gzipped when
+the client accepts it: only these, because they carry neither a CSRF token nor anything
+of one user (BREACH needs a secret and reflected input in one compressed body). An answer
+that would carry a CSRF token or set a cookie is never stored, never compressed, and goes
+out as private.
 
 `CacheControlMiddleware` marks every other answer that says nothing itself `private,
 no-store` (logged-in pages, onboarding, the back office, documents).
@@ -79,13 +83,18 @@ COMPRESSIBLE = (
 )
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Link")
 LOCAL_MAX_BYTES = 32 * 1024 * 1024  # entries kept in each process's memory as well
+BUILDING_PREFIX = "public:building:"
+BUILD_CLAIM_SECONDS = 30  # a build that crashed without saying so frees its claim after this
+KEEP_FACTOR = 6  # entries stay in the cache this many PUBLIC_CACHE_SECONDS
 
 
 class LocalEntries:
     """The latest entries in this process's memory, least recently used out first.
 
-    An entry's key names the versions and the time bucket it was built for, so a copy can
-    never be outdated: a hit then costs one cache round trip (the versions), not two.
+    An entry's key names the versions it was built for, so a copy never shows outdated
+    data, and a hit costs one cache round trip (the versions) or none; a copy older than
+    PUBLIC_CACHE_SECONDS is checked against the shared cache, where another process may
+    have built it again.
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -108,7 +117,10 @@ class LocalEntries:
             return
         with self._lock:
             if key in self._entries:
-                return
+                if self._entries[key]["built_at"] >= entry["built_at"]:
+                    return
+                self._bytes -= self._sizes.pop(key)
+                del self._entries[key]
             self._entries[key] = entry
             self._sizes[key] = size
             self._bytes += size
@@ -167,29 +179,52 @@ def _answer(
     if len(query) > MAX_QUERY_CHARS:
         return mark_private(view(request, *args, **kwargs))
     seconds = settings.PUBLIC_CACHE_SECONDS
-    tag = _tag(raw, request, view_id, keys, seconds, query)
-    if _etag_matches(raw, tag):
-        return _not_modified(tag, max_age)
+    tag = _tag(raw, request, view_id, keys, query)
     entry_key = ENTRY_PREFIX + tag
-    entry = None
+    claimed = False
     if seconds > 0:
-        entry = local_entries.get(entry_key)
-        if entry is None:
-            entry = cache.get(entry_key)
-            if entry is not None:
-                local_entries.put(entry_key, entry)
-    if entry is not None:
-        return _from_entry(raw, entry, tag, max_age)
-    response = view(request, *args, **kwargs)
+        entry = _lookup(entry_key, seconds)
+        if entry is not None:
+            if time.time() - entry["built_at"] < seconds:
+                return _from_entry(raw, entry, tag, max_age)
+            # Only its ages are old (the versions are the same): one process builds it
+            # again while the others go on serving it.
+            claimed = cache.add(BUILDING_PREFIX + tag, 1, timeout=BUILD_CLAIM_SECONDS)
+            if not claimed:
+                return _from_entry(raw, entry, tag, max_age)
+    elif _etag_matches(raw, etag_for(tag, None)):
+        return _not_modified(etag_for(tag, None), max_age)
+    try:
+        response = view(request, *args, **kwargs)
+    except BaseException:
+        if claimed:
+            cache.delete(BUILDING_PREFIX + tag)
+        raise
 
     def finish(response: HttpResponseBase) -> HttpResponseBase:
-        return _store(raw, response, entry_key, tag, max_age, seconds)
+        try:
+            return _store(raw, response, entry_key, tag, max_age, seconds)
+        finally:
+            if claimed:
+                cache.delete(BUILDING_PREFIX + tag)
 
     if hasattr(response, "add_post_render_callback") and not response.is_rendered:
         # A TemplateResponse (DRF's Response) is rendered after the view returns.
         response.add_post_render_callback(finish)
         return response
     return finish(response)
+
+
+def _lookup(entry_key: str, seconds: int) -> dict | None:
+    """The newest entry under `entry_key`: this process's copy, or the shared one when
+    that copy is missing or old (another process may have built it again since)."""
+    entry = local_entries.get(entry_key)
+    if entry is None or time.time() - entry["built_at"] >= seconds:
+        shared = cache.get(entry_key)
+        if shared is not None and (entry is None or shared["built_at"] > entry["built_at"]):
+            local_entries.put(entry_key, shared)
+            entry = shared
+    return entry
 
 
 def _public_format(request: Any) -> bool:
@@ -199,11 +234,8 @@ def _public_format(request: Any) -> bool:
     return renderer is None or getattr(renderer, "format", "") == "json"
 
 
-def _tag(
-    raw: HttpRequest, request: Any, view_id: str, keys: tuple[str, ...], seconds: int, query: str
-) -> str:
+def _tag(raw: HttpRequest, request: Any, view_id: str, keys: tuple[str, ...], query: str) -> str:
     versions = current_versions(keys)
-    bucket = int(time.time() // seconds) if seconds > 0 else 0
     renderer = getattr(getattr(request, "accepted_renderer", None), "format", "")
     variant = (
         view_id,
@@ -215,7 +247,6 @@ def _tag(
         translation.get_language() or "",
         renderer,
         versions,
-        bucket,
     )
     return hashlib.sha256(repr(variant).encode()).hexdigest()[:40]
 
@@ -225,15 +256,21 @@ def current_versions(keys: Sequence[str]) -> tuple[int, ...]:
     return cache_versions.read_many(keys) if keys else ()
 
 
-def _etag_matches(raw: HttpRequest, tag: str) -> bool:
+def etag_for(tag: str, built_at: float | None) -> str:
+    """Weak: the same data and the same build time; gzip or not is the same answer."""
+    return f'W/"{tag}"' if built_at is None else f'W/"{tag}-{int(built_at)}"'
+
+
+def _etag_matches(raw: HttpRequest, etag: str) -> bool:
     sent = raw.headers.get("If-None-Match")
     if not sent:
         return False
-    return any(t.strip().removeprefix("W/") == f'"{tag}"' for t in sent.split(","))
+    wanted = etag.removeprefix("W/")
+    return any(t.strip().removeprefix("W/") == wanted for t in sent.split(","))
 
 
-def _public_headers(response: HttpResponseBase, tag: str, max_age: int | None) -> None:
-    response["ETag"] = f'W/"{tag}"'
+def _public_headers(response: HttpResponseBase, etag: str, max_age: int | None) -> None:
+    response["ETag"] = etag
     age = settings.PUBLIC_CACHE_MAX_AGE if max_age is None else max_age
     if age > 0:
         patch_cache_control(
@@ -247,17 +284,20 @@ def _public_headers(response: HttpResponseBase, tag: str, max_age: int | None) -
     patch_vary_headers(response, VARY)
 
 
-def _not_modified(tag: str, max_age: int | None) -> HttpResponse:
+def _not_modified(etag: str, max_age: int | None) -> HttpResponse:
     response = HttpResponseNotModified()
-    _public_headers(response, tag, max_age)
+    _public_headers(response, etag, max_age)
     return response
 
 
 def _from_entry(raw: HttpRequest, entry: dict, tag: str, max_age: int | None) -> HttpResponse:
     built_at = entry["built_at"]
+    etag = etag_for(tag, built_at)
+    if _etag_matches(raw, etag):
+        return _not_modified(etag, max_age)
     since = parse_http_date_safe(raw.headers.get("If-Modified-Since", ""))
     if since is not None and "If-None-Match" not in raw.headers and int(built_at) <= since:
-        return _not_modified(tag, max_age)
+        return _not_modified(etag, max_age)
     gz = entry["gzip"] if entry["gzip"] is not None and accepts_gzip(raw) else None
     response = HttpResponse(gz if gz is not None else entry["body"], status=entry["status"])
     for name, value in entry["headers"]:
@@ -265,7 +305,7 @@ def _from_entry(raw: HttpRequest, entry: dict, tag: str, max_age: int | None) ->
     if gz is not None:
         response["Content-Encoding"] = "gzip"
     response["Last-Modified"] = http_date(built_at)
-    _public_headers(response, tag, max_age)
+    _public_headers(response, etag, max_age)
     return response
 
 
@@ -285,7 +325,7 @@ def _store(
         return mark_private(response)
     body = response.content
     gz = _gzip(body, response.get("Content-Type", ""))
-    built_at = int(time.time())
+    built_at = time.time()
     if seconds > 0:
         entry = {
             "status": response.status_code,
@@ -294,13 +334,14 @@ def _store(
             "gzip": gz,
             "built_at": built_at,
         }
-        cache.set(entry_key, entry, timeout=seconds)
+        # Kept past its freshness: served while one process builds it again.
+        cache.set(entry_key, entry, timeout=seconds * KEEP_FACTOR)
         local_entries.put(entry_key, entry)
     if gz is not None and accepts_gzip(raw):
         response.content = gz
         response["Content-Encoding"] = "gzip"
     response["Last-Modified"] = http_date(built_at)
-    _public_headers(response, tag, max_age)
+    _public_headers(response, etag_for(tag, built_at if seconds > 0 else None), max_age)
     return response
 
 

@@ -36,3 +36,14 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def incr_window(self, key: str, *, timeout: int) -> int:
+        """Add one to a counter that expires `timeout` seconds after its first count, in one
+        round trip (INCR and EXPIRE NX in a pipeline); returns the count."""
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        pipe = client.pipeline(transaction=False)  # one round trip, no MULTI/EXEC
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        count, _ = pipe.execute()
+        return int(count)

@@ -7,14 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django.utils.http import http_date
 
 from apps.chains.versions import bump_supply_version
+from apps.core import public_cache
 from apps.core.models import JobRun
 from apps.markets.services import record_quotes
 from apps.markets.sources import PriceQuote
@@ -96,10 +99,24 @@ def test_second_anonymous_get_runs_no_sql_and_renders_nothing(
     assert not second.cookies and "csrfmiddlewaretoken" not in second.content.decode()
 
 
-def test_pages_render_again_when_the_time_bucket_turns(catalogue, client, settings):
-    client.get("/status/")
-    settings.PUBLIC_CACHE_SECONDS = 3  # another bucket: the ages shown move on
-    assert client.get("/status/", HTTP_IF_NONE_MATCH="x").status_code == 200
+def test_an_old_answer_is_built_again_by_one_process_while_the_others_serve_it(
+    catalogue, client, django_assert_num_queries, monkeypatch
+):
+    first = client.get("/status/")
+    later = time.time() + 3601  # past PUBLIC_CACHE_SECONDS: its ages are old
+    monkeypatch.setattr(public_cache.time, "time", lambda: later)
+    # Another process is building it again: this one serves the previous build at once.
+    tag = first["ETag"].removeprefix('W/"').split("-")[0]
+    assert cache.add(public_cache.BUILDING_PREFIX + tag, 1)
+    with django_assert_num_queries(0):
+        assert client.get("/status/")["ETag"] == first["ETag"]
+    # No one is: this process builds it, with a new ETag, and releases its claim.
+    cache.delete(public_cache.BUILDING_PREFIX + tag)
+    rebuilt = client.get("/status/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert rebuilt.status_code == 200 and rebuilt["ETag"] != first["ETag"]
+    assert cache.add(public_cache.BUILDING_PREFIX + tag, 1)  # the claim was released
+    with django_assert_num_queries(0):
+        assert client.get("/status/", HTTP_IF_NONE_MATCH=rebuilt["ETag"]).status_code == 304
 
 
 def test_a_price_change_changes_the_next_answer(catalogue, client):
