@@ -321,7 +321,7 @@ def _store(
         return response  # refusals and errors go out as the view made them
     if raw.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
         # The body holds a CSRF token or the answer sets a cookie: it is someone's.
-        log.warning("%s carries a CSRF token or a cookie: not cached, private", raw.path)
+        log.info("%s carries a CSRF token or a cookie: not cached, private", raw.path)
         return mark_private(response)
     body = response.content
     gz = _gzip(body, response.get("Content-Type", ""))

@@ -239,3 +239,14 @@ def test_the_api_throttle_still_counts_cached_answers(catalogue, client, setting
     settings.API_ANON_RATE = "3/minute"
     statuses = [client.get("/api/v1/tokens/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_an_answer_with_a_csrf_token_is_never_shared(client):
+    # Swagger UI's start-up script embeds the CSRF token: answered afresh, private.
+    for _ in range(2):
+        response = client.get("/api/docs/?script=")
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+        assert "Content-Encoding" not in client.get(
+            "/api/docs/?script=", HTTP_ACCEPT_ENCODING="gzip"
+        )
