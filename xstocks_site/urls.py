@@ -21,13 +21,13 @@ urlpatterns = [
     # The schema publishes the catalogue's chains and sectors as enums.
     path(
         "api/schema/",
-        public_cache(CATALOG_VERSION_KEY)(SpectacularAPIView.as_view()),
+        public_cache(CATALOG_VERSION_KEY, ages=False)(SpectacularAPIView.as_view()),
         name="api-schema",
     ),
     # The split view serves its start-up script as a file, so the page runs under the CSP.
     path(
         "api/docs/",
-        public_cache()(
+        public_cache(ages=False)(
             SpectacularSwaggerSplitView.as_view(
                 url_name="api-schema", template_name="explorer/swagger_ui.html"
             )

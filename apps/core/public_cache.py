@@ -86,6 +86,7 @@ LOCAL_MAX_BYTES = 32 * 1024 * 1024  # entries kept in each process's memory as w
 BUILDING_PREFIX = "public:building:"
 BUILD_CLAIM_SECONDS = 30  # a build that crashed without saying so frees its claim after this
 KEEP_FACTOR = 6  # entries stay in the cache this many PUBLIC_CACHE_SECONDS
+TIMELESS_SECONDS = 86400  # answers that do not age (ages=False) are built again daily at most
 
 
 class LocalEntries:
@@ -141,20 +142,23 @@ def is_anonymous(request: HttpRequest) -> bool:
 
 
 def public_cache(
-    *version_keys: str, max_age: int | None = None
+    *version_keys: str, max_age: int | None = None, ages: bool = True
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorator: cache the view's anonymous GET answers whole until one of `version_keys`
     is bumped (or PUBLIC_CACHE_SECONDS pass), with ETag, Last-Modified, Cache-Control and
     gzip. `max_age=0` for fragments polled by the page itself: clients then revalidate
-    every time (a 304 costs one cache read)."""
+    every time (a 304 costs one cache read). `ages=False` for answers that show nothing
+    that changes with time alone (no "ago", no staleness, no window ending now): they are
+    kept until a version moves (at most a day)."""
     keys = tuple(version_keys)
+    lifetime = None if ages else TIMELESS_SECONDS
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         view_id = f"{view.__module__}.{view.__qualname__}"
 
         @functools.wraps(view)
         def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            return _answer(view, view_id, keys, max_age, request, args, kwargs)
+            return _answer(view, view_id, keys, max_age, lifetime, request, args, kwargs)
 
         wrapped.public_cache_versions = keys  # type: ignore[attr-defined]
         return wrapped
@@ -167,6 +171,7 @@ def _answer(
     view_id: str,
     keys: tuple[str, ...],
     max_age: int | None,
+    lifetime: int | None,
     request: Any,
     args: tuple,
     kwargs: dict,
@@ -179,6 +184,8 @@ def _answer(
     if len(query) > MAX_QUERY_CHARS:
         return mark_private(view(request, *args, **kwargs))
     seconds = settings.PUBLIC_CACHE_SECONDS
+    if seconds > 0 and lifetime is not None:
+        seconds = lifetime
     tag = _tag(raw, request, view_id, keys, query)
     entry_key = ENTRY_PREFIX + tag
     claimed = False
@@ -335,7 +342,7 @@ def _store(
             "built_at": built_at,
         }
         # Kept past its freshness: served while one process builds it again.
-        cache.set(entry_key, entry, timeout=seconds * KEEP_FACTOR)
+        cache.set(entry_key, entry, timeout=min(seconds * KEEP_FACTOR, TIMELESS_SECONDS))
         local_entries.put(entry_key, entry)
     if gz is not None and accepts_gzip(raw):
         response.content = gz

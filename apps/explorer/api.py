@@ -54,7 +54,7 @@ from .serializers import TokenDetailSerializer, TokenSerializer
         ],
     ),
 )
-@method_decorator(public_cache(CATALOG_VERSION_KEY), name="list")
+@method_decorator(public_cache(CATALOG_VERSION_KEY, ages=False), name="list")
 @method_decorator(public_cache(CATALOG_VERSION_KEY, SUPPLY_VERSION_KEY), name="retrieve")
 class TokenViewSet(viewsets.ReadOnlyModelViewSet):
     """The token catalogue: read-only, paginated with ?limit=&offset=, filtered like /tokens/."""

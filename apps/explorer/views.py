@@ -30,7 +30,7 @@ PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
 
 @require_GET
-@public_cache(CATALOG_VERSION_KEY)
+@public_cache(CATALOG_VERSION_KEY, ages=False)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "explorer/home.html", {"figures": selectors.home_figures()})
 

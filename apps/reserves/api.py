@@ -20,6 +20,10 @@ from .serializers import BackingDetailSerializer, BackingListSerializer, History
 from .services.cache import RESERVES_VERSION_KEY
 
 cached = method_decorator(public_cache(CATALOG_VERSION_KEY, RESERVES_VERSION_KEY))
+# The history shows what was computed when, nothing that ages.
+cached_timeless = method_decorator(
+    public_cache(CATALOG_VERSION_KEY, RESERVES_VERSION_KEY, ages=False)
+)
 
 
 class ReservesListView(APIView):
@@ -85,7 +89,7 @@ class TokenReservesHistoryView(APIView):
             )
         ],
     )
-    @cached
+    @cached_timeless
     def get(self, request: Request, symbol: str) -> Response:
         token = get_object_or_404(Token, symbol=symbol)
         try:

@@ -108,7 +108,7 @@ def _history_or_400(request: HttpRequest, symbol: str) -> tuple[Token, list] | H
 
 
 @require_GET
-@public_cache(*BACKING)
+@public_cache(*BACKING, ages=False)
 def history_csv(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
@@ -135,7 +135,7 @@ def _cell(value: object) -> str:
 
 
 @require_GET
-@public_cache(*BACKING)
+@public_cache(*BACKING, ages=False)
 def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):

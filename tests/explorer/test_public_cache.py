@@ -103,8 +103,12 @@ def test_an_old_answer_is_built_again_by_one_process_while_the_others_serve_it(
     catalogue, client, django_assert_num_queries, monkeypatch
 ):
     first = client.get("/status/")
+    home = client.get("/")
     later = time.time() + 3601  # past PUBLIC_CACHE_SECONDS: its ages are old
     monkeypatch.setattr(public_cache.time, "time", lambda: later)
+    # The home page shows nothing that ages (ages=False): kept until its versions move.
+    with django_assert_num_queries(0):
+        assert client.get("/")["ETag"] == home["ETag"]
     # Another process is building it again: this one serves the previous build at once.
     tag = first["ETag"].removeprefix('W/"').split("-")[0]
     assert cache.add(public_cache.BUILDING_PREFIX + tag, 1)
