@@ -14,7 +14,8 @@ Verifier contract. Everything it serves is demo data, priced from the simulator:
 The encoding here is written from the published schema on its own (not imported from the
 site's client), so the client is tested against an independent producer of the format.
 Faults for tests: `server.fault = "garbled" | "wrong-schema" | "not-json" | "stall"` or an
-HTTP status; `server.override(feed_id, market_status=1, ...)` changes what a feed says.
+HTTP status (`server.fault_feeds` limits it to some feeds); `server.override(feed_id,
+market_status=1, ...)` changes what a feed says.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ AUTH_WINDOW_MS = 5_000  # the API refuses a timestamp further than 5 s from its 
 REPORT_LIFETIME = 86_400  # expiresAt - observationsTimestamp, seconds
 MAX_PAGE = 100  # reports per /reports/page answer
 MAX_FEEDS = 1000  # feed ids per /reports/bulk
-STALL_SECONDS = 30.0  # what "stall" waits before answering
+STALL_SECONDS = 30.0  # what "stall" waits before answering, by default
 SHUTDOWN_POLL_SECONDS = 0.05
 CONFIG_DIGEST = bytes.fromhex("0006") + keccak(text="xstocks-demo-don")[2:]
 E18 = 10**18
@@ -227,13 +228,17 @@ class DataStreamsServer:
         api_key: str = DEMO_API_KEY,
         api_secret: str = DEMO_API_SECRET,
         clock: Callable[[], float] = time.time,
+        auth_clock: Callable[[], float] = time.time,
     ) -> None:
         self.book = book
         self.api_key = api_key
         self.api_secret = api_secret
-        self.clock = clock
+        self.clock = clock  # the time of "latest" reports
+        self.auth_clock = auth_clock  # the time request timestamps are checked against
         self.signers = demo_signer_keys()
         self.fault: str | int | None = None
+        self.fault_feeds: set[str] | None = None  # faults hit only these feeds (None: all)
+        self.stall_seconds = STALL_SECONDS
         self.requests: list[str] = []  # request targets received, in order
         self._overrides: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -303,7 +308,7 @@ class DataStreamsServer:
         signature = headers.get("X-Authorization-Signature-SHA256", "")
         if not hmac.compare_digest(key.encode(), self.api_key.encode()):
             return "unknown client"
-        if not stamp.isdigit() or abs(int(stamp) - int(self.clock() * 1000)) > AUTH_WINDOW_MS:
+        if not stamp.isdigit() or abs(int(stamp) - int(self.auth_clock() * 1000)) > AUTH_WINDOW_MS:
             return "timestamp missing or more than 5 s off"
         body_hash = hashlib.sha256(b"").hexdigest()
         signed = f"{method} {target} {body_hash} {key} {stamp}"
@@ -352,10 +357,14 @@ def _handler(server: DataStreamsServer) -> type[BaseHTTPRequestHandler]:
             if why:
                 return self.send(401, {"message": f"unauthorized: {why}"})
             fault = server.fault
+            if server.fault_feeds is not None and not any(
+                f in self.path.lower() for f in server.fault_feeds
+            ):
+                fault = None
             if isinstance(fault, int):
                 return self.send(fault, {"message": "demo fault"})
             if fault == "stall":
-                time.sleep(STALL_SECONDS)
+                time.sleep(server.stall_seconds)
             if fault == "not-json":
                 return self.send(200, b"<html>upstream error</html>")
             parts = urlsplit(self.path)

@@ -289,9 +289,7 @@ def check_report(data: ReportData, *, now: dt.datetime) -> None:
     if current <= 0:
         raise DataStreamsError(f"{where}: current multiplier {current} is not positive")
     if new < 0 or (data.activation_at is not None and new == 0):
-        raise DataStreamsError(
-            f"{where}: new multiplier {new} with activation {data.activation_at}"
-        )
+        raise DataStreamsError(f"{where}: new multiplier {new} scheduled")
     if (data.tokenized_price or 0) < 0:
         raise DataStreamsError(f"{where}: tokenized price {data.tokenized_price} is negative")
 
@@ -429,7 +427,12 @@ class DataStreamsClient:
     @property
     def label(self) -> str:
         """What messages show of the endpoint: scheme://host[:port]."""
-        return redact_url(self.base_url) or "the Data Streams endpoint"
+        return redact_url(self.base_url) or "endpoint"
+
+    @property
+    def where(self) -> str:
+        # In brackets, so a URL scrubber reads the URL without the colon after it.
+        return f"Data Streams ({self.label})"
 
     # -- endpoints --
 
@@ -446,17 +449,32 @@ class DataStreamsClient:
         return self._one(body, feed_id)
 
     def latest_reports(self, feed_ids: Iterable[str]) -> list[SignedReport]:
-        """The latest report of every feed, asked concurrently: all of them or an error.
+        """The latest report of every feed: all of them, or the first error in feed order."""
+        out = []
+        for answer in self.latest_by_feed(feed_ids).values():
+            if isinstance(answer, DataStreamsError):
+                raise answer
+            out.append(answer)
+        return out
 
-        The API has no bulk form of "latest"; a failure of any feed fails the whole call
-        (the first failure in feed order is raised), so a caller never keeps half a set.
+    def latest_by_feed(self, feed_ids: Iterable[str]) -> dict[str, SignedReport | DataStreamsError]:
+        """{feed id: its latest report, or why there is none}, asked concurrently.
+
+        The API has no bulk form of "latest": one request per feed, at most `workers` at
+        a time. A feed of an unsupported schema fails the call before any request.
         """
         ids = self._checked_ids(feed_ids)
         if not ids:
-            return []
+            return {}
+
+        def ask(feed: str) -> SignedReport | DataStreamsError:
+            try:
+                return self.latest_report(feed)
+            except DataStreamsError as exc:
+                return exc
+
         with ThreadPoolExecutor(max_workers=min(self.workers, len(ids))) as pool:
-            futures = [pool.submit(self.latest_report, feed) for feed in ids]
-            return [future.result() for future in futures]
+            return dict(zip(ids, pool.map(ask, ids), strict=True))
 
     def reports_bulk(self, feed_ids: Iterable[str], timestamp: int) -> list[SignedReport]:
         """Reports of many feeds at one Unix time (GET /api/v1/reports/bulk); a feed
@@ -472,7 +490,7 @@ class DataStreamsClient:
         reports = self._many(body)
         unknown = {r.feed_id for r in reports} - set(ids)
         if unknown:
-            raise DataStreamsError(f"{self.label}: bulk answer has feed {sorted(unknown)[0]}")
+            raise DataStreamsError(f"{self.where}: bulk answer has feed {sorted(unknown)[0]}")
         return reports
 
     def report_page(self, feed_id: str, start: int, limit: int = 10) -> list[SignedReport]:
@@ -482,7 +500,7 @@ class DataStreamsClient:
         params = {"feedID": feed_id, "startTimestamp": str(start), "limit": str(limit)}
         reports = self._many(self._get("/api/v1/reports/page", params))
         if any(r.feed_id != feed_id.lower() for r in reports):
-            raise DataStreamsError(f"{self.label}: page of {feed_id} has another feed's report")
+            raise DataStreamsError(f"{self.where}: page of {feed_id} has another feed's report")
         return reports
 
     def feeds(self) -> list[str]:
@@ -490,7 +508,7 @@ class DataStreamsClient:
         body = self._get("/api/v1/feeds", {})
         rows = body.get("feeds")
         if not isinstance(rows, list):
-            raise DataStreamsError(f"{self.label}: no 'feeds' list in the answer")
+            raise DataStreamsError(f"{self.where}: no 'feeds' list in the answer")
         out = []
         for row in rows:
             feed = row.get("feedID") if isinstance(row, dict) else None
@@ -517,20 +535,20 @@ class DataStreamsClient:
                 now=dt.datetime.now(tz=dt.UTC),
             )
         except DataStreamsError as exc:
-            raise DataStreamsError(f"{self.label}: {exc}") from exc
+            raise DataStreamsError(f"{self.where}: {exc}") from exc
 
     def _one(self, body: dict[str, Any], feed_id: str) -> SignedReport:
         report = self._decode(body.get("report"))
         if report.feed_id != feed_id.lower():
             raise DataStreamsError(
-                f"{self.label}: asked for feed {feed_id}, answered {report.feed_id}"
+                f"{self.where}: asked for feed {feed_id}, answered {report.feed_id}"
             )
         return report
 
     def _many(self, body: dict[str, Any]) -> list[SignedReport]:
         rows = body.get("reports")
         if not isinstance(rows, list):
-            raise DataStreamsError(f"{self.label}: no 'reports' list in the answer")
+            raise DataStreamsError(f"{self.where}: no 'reports' list in the answer")
         return [self._decode(row) for row in rows]
 
     def _get(self, path: str, params: dict[str, str], *, partial_ok: bool = False) -> dict:
@@ -557,27 +575,27 @@ class DataStreamsClient:
                 status = r.status_code
         except requests.exceptions.Timeout as exc:
             raise DataStreamsError(
-                f"{self.label}: timed out ({self.timeout:g} s) on {doing}", transient=True
+                f"{self.where}: timed out ({self.timeout:g} s) on {doing}", transient=True
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             raise DataStreamsError(
-                f"{self.label}: connection failed on {doing}", transient=True
+                f"{self.where}: connection failed on {doing}", transient=True
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise DataStreamsError(
-                f"{self.label}: request failed on {doing}: {type(exc).__name__}"
+                f"{self.where}: request failed on {doing}: {type(exc).__name__}"
             ) from exc
         if status != 200 and not (partial_ok and status == 206):
             raise DataStreamsError(
-                f"{self.label}: HTTP {status} on {doing}{_server_message(content)}",
+                f"{self.where}: HTTP {status} on {doing}{_server_message(content)}",
                 transient=status >= 500,
             )
         try:
             body = safejson.loads(content)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise DataStreamsError(f"{self.label}: answer to {doing} is not JSON") from exc
+            raise DataStreamsError(f"{self.where}: answer to {doing} is not JSON") from exc
         if not isinstance(body, dict):
-            raise DataStreamsError(f"{self.label}: answer to {doing} is not a JSON object")
+            raise DataStreamsError(f"{self.where}: answer to {doing} is not a JSON object")
         return body
 
     def _read(self, response: requests.Response, deadline: float, doing: str) -> bytes:
@@ -588,7 +606,7 @@ class DataStreamsClient:
             body += chunk
             if len(body) > MAX_REPLY_BYTES:
                 raise DataStreamsError(
-                    f"{self.label}: answer to {doing} larger than {MAX_REPLY_BYTES} bytes"
+                    f"{self.where}: answer to {doing} larger than {MAX_REPLY_BYTES} bytes"
                 )
             if time.monotonic() > deadline:
                 raise requests.exceptions.ReadTimeout("reply not complete in time")

@@ -334,9 +334,11 @@ class DataStreamsSource:
     (catalog PriceFeed, provider chainlink-data-streams, schema v10).
 
     Quotes: the token at `tokenizedPrice` (its 24/7 price) at the observation time, and the
-    underlying at `price` as of its last update. All of a fetch's reports or none: a feed
-    that fails fails the fetch, so the last good values stay. The decoded reports of the
-    last fetch are kept in `reports` for the sync to store (markets.OracleReport).
+    underlying at `price` as of its last update. Each feed stands alone: a feed whose
+    report fails records nothing (its last good values stay) and is named in `failures`,
+    which the sync turns into a failed run; when every feed fails the fetch fails. The
+    decoded reports of the last fetch are kept in `reports` for the sync to store
+    (markets.OracleReport).
     """
 
     name = "datastreams"
@@ -346,6 +348,7 @@ class DataStreamsSource:
         self.max_age = max_age
         self.demo = demo
         self.reports: list[SignedReport] = []
+        self.failures: dict[str, str] = {}  # feed id -> why it has no report this time
 
     def feeds(self, universe: Universe) -> dict[str, TokenRef]:
         """{feed id: token} of the universe's tokens with a v10 Data Streams feed."""
@@ -365,18 +368,26 @@ class DataStreamsSource:
         }
 
     def fetch(self, universe: Universe) -> list[PriceQuote]:
-        self.reports = []
+        self.reports, self.failures = [], {}
         feeds = self.feeds(universe)
         try:
-            reports = self.client.latest_reports(feeds)
+            answers = self.client.latest_by_feed(feeds)
         except DataStreamsError as exc:
             raise PriceSourceError(f"{self.name}: {exc}") from exc
+        reports = []
+        for feed, answer in answers.items():
+            if isinstance(answer, DataStreamsError):
+                self.failures[feed] = f"{feeds[feed].symbol}: {answer}"
+            elif answer.data.schema != "v10":
+                self.failures[feed] = f"{feeds[feed].symbol}: feed {feed} is not a v10 feed"
+            else:
+                reports.append(answer)
+        if answers and not reports:
+            raise PriceSourceError(f"{self.name}: " + "; ".join(self.failures.values()))
         quotes: list[PriceQuote] = []
         underlying: dict[str, PriceQuote] = {}
         for report in reports:
             data, token = report.data, feeds[report.feed_id]
-            if data.schema != "v10":
-                raise PriceSourceError(f"{self.name}: feed {report.feed_id} is not a v10 feed")
             tokenized = (data.tokenized_price or Decimal(0)).quantize(QUOTE_PLACES)
             if tokenized > 0:  # 0: the stream publishes no tokenized price
                 quotes.append(self._quote("token", token.symbol, tokenized, data.observed_at))

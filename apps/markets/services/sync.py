@@ -193,6 +193,11 @@ def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
                 if isinstance(source, DataStreamsSource):
                     counts["reports"] = record_reports(reports=source.reports, demo=source.demo)
             result.counts[source.name] = counts
+            if isinstance(source, DataStreamsSource) and source.failures:
+                # The other feeds were recorded; these keep their last good values.
+                message = _scrub("; ".join(source.failures.values()))
+                log.warning("price source %s failed for some feeds: %s", source.name, message)
+                result.errors[source.name] = message
     except Exception as exc:
         run.status = JobRun.Status.FAILED
         run.error = _scrub(f"{type(exc).__name__}: {exc}")
