@@ -48,16 +48,14 @@ class OracleStatus:
     """A token's latest Data Streams report and how it compares with the site's figures."""
 
     now: dt.datetime
-    feed_id: str  # the token's v10 feed, "" when none is registered
+    token_id: int
+    symbol: str
+    feed_id: str  # the token's v10 feed
     report: OracleReport | None
     max_age: dt.timedelta
     session: MarketSession | None  # the NYSE session at the report's observation
     chains: tuple[ChainCheck, ...]
     status_disagrees: bool
-
-    @property
-    def has_feed(self) -> bool:
-        return bool(self.feed_id)
 
     @property
     def age(self) -> dt.timedelta | None:
@@ -110,26 +108,28 @@ def latest_reports(token_ids: Iterable[int]) -> dict[int, OracleReport]:
 
 
 def oracle_statuses(
-    token_ids: Iterable[int], *, now: dt.datetime | None = None
+    token_ids: Iterable[int] | None = None, *, now: dt.datetime | None = None
 ) -> dict[int, OracleStatus]:
-    """{token id: OracleStatus} of the tokens with a v10 Data Streams feed: one query when
-    none has a feed, three at most (feeds, latest reports, the chains' multipliers)."""
+    """{token id: OracleStatus} of the given tokens (None: every token) that have a v10 Data
+    Streams feed, by symbol: one query when none has a feed, three at most (feeds, latest
+    reports, the chains' multipliers) whatever their number."""
     now = now or timezone.now()
-    ids = list(token_ids)
-    feeds = dict(
-        PriceFeed.objects.filter(
-            token_id__in=ids,
-            provider=PriceFeed.Provider.CHAINLINK_DATA_STREAMS,
-            schema=PriceFeed.Schema.V10,
+    feeds_qs = PriceFeed.objects.filter(
+        provider=PriceFeed.Provider.CHAINLINK_DATA_STREAMS, schema=PriceFeed.Schema.V10
+    ).exclude(feed_id="")
+    if token_ids is not None:
+        feeds_qs = feeds_qs.filter(token_id__in=list(token_ids))
+    feeds = {
+        token_id: (symbol, feed_id)
+        for token_id, symbol, feed_id in feeds_qs.order_by("token__symbol").values_list(
+            "token_id", "token__symbol", "feed_id"
         )
-        .exclude(feed_id="")
-        .values_list("token_id", "feed_id")
-    )
+    }
     reports = latest_reports(feeds) if feeds else {}
     chains = chain_multipliers(reports) if reports else {}
     max_age = dt.timedelta(seconds=settings.MARKETS_DATASTREAMS_MAX_AGE_SECONDS)
     out = {}
-    for token_id, feed_id in feeds.items():
+    for token_id, (symbol, feed_id) in feeds.items():
         report = reports.get(token_id)
         checks: tuple[ChainCheck, ...] = ()
         session = None
@@ -144,7 +144,9 @@ def oracle_statuses(
                 )
         out[token_id] = OracleStatus(
             now=now,
-            feed_id=feed_id,
+            token_id=token_id,
+            symbol=symbol,
+            feed_id=feed_id.lower(),
             report=report,
             max_age=max_age,
             session=session,
