@@ -413,3 +413,37 @@ def _handler(server: DataStreamsServer) -> type[BaseHTTPRequestHandler]:
             return self.send(200, {"report": report})
 
     return Handler
+
+
+def site_environment(server: DataStreamsServer, sources: Iterable[str]) -> dict[str, str]:
+    """Environment variables that point the site's processes (worker, web) at the demo
+    endpoint, with `datastreams` added to the price sources and its reports marked demo."""
+    names = list(sources)
+    if "datastreams" not in names:
+        names.append("datastreams")
+    return {
+        "MARKETS_SOURCES": ",".join(names),
+        "MARKETS_DATASTREAMS_URL": server.url,
+        "MARKETS_DATASTREAMS_API_KEY": server.api_key,
+        "MARKETS_DATASTREAMS_API_SECRET": server.api_secret,
+        "MARKETS_DATASTREAMS_SIGNERS": ",".join(demo_signer_addresses()),
+        "MARKETS_DATASTREAMS_MIN_SIGNATURES": str(DEMO_SIGNER_COUNT),
+        "MARKETS_DATASTREAMS_DEMO": "true",
+    }
+
+
+def demo_source(server: DataStreamsServer, *, max_age: dt.timedelta, timeout: float) -> Any:
+    """The site's own datastreams price source, configured for the demo endpoint (for the
+    demo world's first sync, before its worker runs)."""
+    from apps.markets.datastreams import DataStreamsClient
+    from apps.markets.sources import DataStreamsSource
+
+    client = DataStreamsClient(
+        base_url=server.url,
+        client_id=server.api_key,
+        secret=server.api_secret,
+        timeout=timeout,
+        signers=frozenset(demo_signer_addresses()),
+        min_signatures=DEMO_SIGNER_COUNT,
+    )
+    return DataStreamsSource(client=client, max_age=max_age, demo=True)
