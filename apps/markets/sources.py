@@ -2,6 +2,7 @@
 
 A source never writes: services.sync_prices asks each configured source and records what
 it answered. A source that fails raises PriceSourceError and nothing it said is recorded.
+The Data Streams source answers per feed: the feeds that failed are left out and named.
 """
 
 from __future__ import annotations

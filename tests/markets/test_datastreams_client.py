@@ -357,3 +357,61 @@ def client_for_url(url: str, *, secret: str):
     from apps.markets.datastreams import DataStreamsClient
 
     return DataStreamsClient(base_url=url, client_id=DEMO_API_KEY, secret=secret, timeout=1)
+
+
+def test_a_v8_rwa_report_decodes_too():
+    """Schema v8 (RWA standard: midPrice and marketStatus), laid out as go/report/v8/data.go
+    and signed as a DON signs, decodes with its own field set."""
+    from eth_abi import encode
+
+    at = 1_767_000_000
+    blob = encode(
+        [
+            "bytes32",
+            "uint32",
+            "uint32",
+            "uint192",
+            "uint192",
+            "uint32",
+            "uint64",
+            "int192",
+            "uint32",
+        ],
+        [
+            bytes.fromhex(AAPLX_V8[2:]),
+            at,
+            at,
+            0,
+            0,
+            at + 60,
+            at * 10**9,
+            273_450_000_000_000_000_000,
+            1,
+        ],
+    )
+    context = [bytes.fromhex("0006" + "22" * 30), (7 << 8 | 3).to_bytes(32, "big"), bytes(32)]
+    key = keys.PrivateKey(keccak(text="v8 signer"))
+    signature = key.sign_msg_hash(keccak(keccak(blob) + b"".join(context)))
+    full = encode(
+        ["bytes32[3]", "bytes", "bytes32[]", "bytes32[]", "bytes32"],
+        [
+            context,
+            blob,
+            [signature.r.to_bytes(32, "big")],
+            [signature.s.to_bytes(32, "big")],
+            bytes([signature.v]) + bytes(31),
+        ],
+    )
+    report = decode_full_report("0x" + full.hex(), now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    data = report.data
+    assert data.schema == "v8" and data.feed_id == AAPLX_V8
+    assert data.price == Decimal("273.45") and data.market_status == 1
+    assert data.current_multiplier is None and data.tokenized_price is None
+    assert report.signers == (key.public_key.to_checksum_address(),)
+    assert (report.epoch, report.round) == (7, 3)
+    # A v8 blob under a v10 feed id is refused.
+    with pytest.raises(DataStreamsError, match="v10 report blob must be 416 bytes, got 288"):
+        decode_full_report(
+            "0x" + full.hex().replace(AAPLX_V8[2:], AAPLX_V10[2:]),
+            now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
