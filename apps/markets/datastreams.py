@@ -420,6 +420,11 @@ class DataStreamsClient:
             except ValueError as exc:
                 raise DataStreamsError(f"signer {address[:50]!r} is not an address") from exc
         object.__setattr__(self, "signers", frozenset(checked))
+        if checked and not 1 <= self.min_signatures <= len(checked):
+            raise DataStreamsError(
+                f"{self.min_signatures} signatures required of {len(checked)} signers: "
+                "no report could verify"
+            )
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(self.workers, 1))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)

@@ -13,7 +13,7 @@ import pytest
 from eth_keys import keys
 from eth_utils import keccak
 
-from apps.devchain.datastreams_demo import DEMO_API_KEY, Observation
+from apps.devchain.datastreams_demo import DEMO_API_KEY, Observation, demo_signer_addresses
 from apps.markets.datastreams import (
     DataStreamsError,
     auth_headers,
@@ -198,11 +198,16 @@ def test_without_a_signer_set_reports_read_unverified():
 
 def test_a_report_signed_by_someone_else_is_refused():
     stranger = keys.PrivateKey(keccak(text="someone else")).public_key.to_checksum_address()
+    three = frozenset({stranger, *demo_signer_addresses()})
     with local_endpoint() as server:
         with pytest.raises(DataStreamsError, match="not a configured signer"):
-            client_for(server, signers=frozenset({stranger})).latest_report(AAPLX_V10)
+            client_for(server, signers=frozenset({stranger}), min_signatures=1).latest_report(
+                AAPLX_V10
+            )
         with pytest.raises(DataStreamsError, match="2 signatures, 3 required"):
-            client_for(server, min_signatures=3).latest_report(AAPLX_V10)
+            client_for(server, signers=three, min_signatures=3).latest_report(AAPLX_V10)
+    with pytest.raises(DataStreamsError, match="3 signatures required of 2 signers"):
+        client_for(server, min_signatures=3)
 
 
 def test_a_tampered_report_no_longer_verifies():
