@@ -399,6 +399,20 @@ MARKETS_JUMP_BAND_BPS = envint("MARKETS_JUMP_BAND_BPS", "1000")
 MARKETS_SYNC_SECONDS = envint("MARKETS_SYNC_SECONDS", "10")
 MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and API
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
+# Chainlink Data Streams (the `datastreams` source): REST endpoint, API key and secret (never
+# shown or logged), the DON's signer addresses (none: reports read "unverified"; with them a
+# report needs MIN_SIGNATURES distinct configured signers, by default f + 1 of n = 3f + 1)
+# and how old a report may be before it reads stale. The demo world sets them for its
+# processes (a local endpoint, a demo key) and marks what it serves as demo.
+MARKETS_DATASTREAMS_URL = env("MARKETS_DATASTREAMS_URL")
+MARKETS_DATASTREAMS_API_KEY = env("MARKETS_DATASTREAMS_API_KEY")
+MARKETS_DATASTREAMS_API_SECRET = env("MARKETS_DATASTREAMS_API_SECRET")
+MARKETS_DATASTREAMS_SIGNERS = envlist("MARKETS_DATASTREAMS_SIGNERS")
+MARKETS_DATASTREAMS_MIN_SIGNATURES = envint(
+    "MARKETS_DATASTREAMS_MIN_SIGNATURES", str((len(MARKETS_DATASTREAMS_SIGNERS) - 1) // 3 + 1)
+)
+MARKETS_DATASTREAMS_MAX_AGE_SECONDS = envint("MARKETS_DATASTREAMS_MAX_AGE_SECONDS", "300")
+MARKETS_DATASTREAMS_DEMO = envbool("MARKETS_DATASTREAMS_DEMO", "False")
 # The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
 # worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
 DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
