@@ -513,6 +513,9 @@ CELERY_BEAT_SCHEDULE["onboarding-prune"] = {
     "schedule": float(RETENTION_PRUNE_SECONDS),
 }
 
+# --- Public readers: feeds, e-mail alerts (apps.alerts), the badge and /compare/ ---
+COMPARE_DATA_PATH = Path(env("COMPARE_DATA_PATH", str(BASE_DIR / "data" / "backing-models.json")))
+
 # Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do
 # not list: Django's own RedisCache increments atomically; the development default (one
 # process, local memory) is refused in production above.
