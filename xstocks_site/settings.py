@@ -514,6 +514,14 @@ CELERY_BEAT_SCHEDULE["onboarding-prune"] = {
 }
 
 # --- Public readers: feeds, e-mail alerts (apps.alerts), the badge and /compare/ ---
+# Character widths of the badge's text (Verdana 11px, from npm anafanafo); no font is fetched.
+BADGE_WIDTH_TABLE_PATH = Path(
+    env(
+        "BADGE_WIDTH_TABLE_PATH",
+        str(BASE_DIR / "node_modules/anafanafo/data/verdana-11px-normal.json"),
+    )
+)
+BADGE_CACHE_SECONDS = envint("BADGE_CACHE_SECONDS", "60")  # badge body and Cache-Control
 COMPARE_DATA_PATH = Path(env("COMPARE_DATA_PATH", str(BASE_DIR / "data" / "backing-models.json")))
 
 # Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do
