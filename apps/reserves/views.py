@@ -19,9 +19,11 @@ from apps.core.http import bad_request
 from . import payloads, selectors
 from .badge import badge_svg
 from .charts import ratio_figure
-from .models import Alert, ReserveSnapshot
+from .models import Alert, PublicEvent, ReserveSnapshot
 from .serializers import HistorySerializer
 from .services.cache import reserves_version
+
+RECENT_EVENTS = 10  # events listed on a token's transparency page (the feed has more)
 
 
 @require_GET
@@ -66,6 +68,7 @@ def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
         "history_count": len(points),
         "multipliers": multipliers,
         "age": selectors.data_age(snapshot),
+        "events": list(PublicEvent.objects.for_token(token)[:RECENT_EVENTS]),
         "badge_url": request.build_absolute_uri(reverse("transparency-badge", args=[symbol])),
         "page_url": request.build_absolute_uri(reverse("transparency-token", args=[symbol])),
     }

@@ -26,8 +26,8 @@ PAGES = {
     # tokens, latest snapshots, prices of the underlyings, open alerts, attestations
     "/transparency/": 5,
     # token, deployments, venues, documents, corporate actions, snapshot, history,
-    # open alerts, attestations
-    "/transparency/B0x/": 9,
+    # open alerts, attestations, recent public events
+    "/transparency/B0x/": 10,
     "/api/v1/reserves/": 2,  # tokens, latest snapshots
     "/api/v1/tokens/B0x/reserves/": 3,  # token, snapshot, attestations
     "/api/v1/tokens/B0x/reserves/history/": 2,  # token, history
