@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "apps.jurisdictions",
     "apps.compliance",
     "apps.onboarding",
+    "apps.alerts",
     "apps.explorer",
 ]
 
@@ -524,6 +525,50 @@ CELERY_BEAT_SCHEDULE["jurisdictions-prune-access-log"] = {
 }
 CELERY_BEAT_SCHEDULE["onboarding-prune"] = {
     "task": "onboarding.prune",
+    "schedule": float(RETENTION_PRUNE_SECONDS),
+}
+
+# --- Public readers: feeds, e-mail alerts (apps.alerts), the badge and /compare/ ---
+# The site's canonical address, for links in e-mails that workers send (no request there).
+# In production it defaults to https:// and the first ALLOWED_HOSTS entry, and must be https
+# (one-click unsubscribe, RFC 8058, needs an https URL).
+_first_host = next((h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")), "")
+SITE_URL = env(
+    "SITE_URL",
+    (f"https://{_first_host}" if _first_host else "") if PRODUCTION else "http://127.0.0.1:8000",
+).rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's https:// address in production (links in alert e-mails)"
+    )
+# Character widths of the badge's text (Verdana 11px, from npm anafanafo); no font is fetched.
+BADGE_WIDTH_TABLE_PATH = Path(
+    env(
+        "BADGE_WIDTH_TABLE_PATH",
+        str(BASE_DIR / "node_modules/anafanafo/data/verdana-11px-normal.json"),
+    )
+)
+BADGE_CACHE_SECONDS = envint("BADGE_CACHE_SECONDS", "60")  # badge body and Cache-Control
+FEED_CACHE_SECONDS = envint("FEED_CACHE_SECONDS", "60")  # Atom feeds, same
+FEED_MAX_ENTRIES = envint("FEED_MAX_ENTRIES", "50")  # latest events in a feed
+COMPARE_DATA_PATH = Path(env("COMPARE_DATA_PATH", str(BASE_DIR / "data" / "backing-models.json")))
+# Subscribe requests per client network and per address (django-ratelimit rate).
+ALERTS_SUBSCRIBE_RATE = env("ALERTS_SUBSCRIBE_RATE", "5/h")
+# A confirmation link is valid this long; unconfirmed subscriptions are pruned after it.
+ALERTS_CONFIRM_DAYS = envint("ALERTS_CONFIRM_DAYS", "7")
+# A delivery claimed by a worker that died is sent again after this long (longer than the
+# send task's hard time limit, so a live worker's claim is never taken over).
+ALERTS_DELIVERY_LEASE_SECONDS = envint("ALERTS_DELIVERY_LEASE_SECONDS", "600")
+ALERTS_RETRY_SECONDS = envint("ALERTS_RETRY_SECONDS", "60")  # beat: re-queue unsent deliveries
+# Records of sent deliveries (which address got which event) are kept this long (days).
+ALERTS_DELIVERY_RETENTION_DAYS = envint("ALERTS_DELIVERY_RETENTION_DAYS", "30")
+CELERY_BEAT_SCHEDULE["alerts-retry-deliveries"] = {
+    "task": "alerts.retry_deliveries",
+    "schedule": float(ALERTS_RETRY_SECONDS),
+    "options": {"expires": float(ALERTS_RETRY_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["alerts-prune-unconfirmed"] = {
+    "task": "alerts.prune_unconfirmed",
     "schedule": float(RETENTION_PRUNE_SECONDS),
 }
 

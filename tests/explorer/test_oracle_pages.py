@@ -51,7 +51,7 @@ PAGES = {
     "/api/v1/tokens/B3x/": 9,
     "/tokens/B3x/": 14,
     "/transparency/": 8,
-    "/transparency/B3x/": 12,
+    "/transparency/B3x/": 13,  # with the recent public events
 }
 
 

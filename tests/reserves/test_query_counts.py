@@ -27,8 +27,8 @@ PAGES = {
     # feeds
     "/transparency/": 6,
     # token, deployments, venues, documents, corporate actions, snapshot, history,
-    # open alerts, attestations, oracle feed
-    "/transparency/B0x/": 10,
+    # open alerts, attestations, oracle feed, recent public events
+    "/transparency/B0x/": 11,
     "/api/v1/reserves/": 2,  # tokens, latest snapshots
     "/api/v1/tokens/B0x/reserves/": 3,  # token, snapshot, attestations
     "/api/v1/tokens/B0x/reserves/history/": 2,  # token, history

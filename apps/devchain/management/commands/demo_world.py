@@ -74,6 +74,8 @@ class Command(BaseCommand):
         self.datastreams: datastreams_demo.DataStreamsServer | None = None
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Links in the alert e-mails the worker sends point at this site (unless set).
+        os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
