@@ -205,3 +205,24 @@ def test_value_chart_comes_from_the_price_history(client, alice_holds):
     page = client.get("/portfolio/").content.decode()
     assert 'id="portfolio-figure"' in page and "js/portfolio.js" in page
     assert "<script>" not in page.replace('<script id="portfolio-figure"', "")
+
+
+def test_refresh_of_no_wallet_reads_nothing(alice_holds):
+    from apps.portfolio.services.balances import refresh_balances
+
+    assert refresh_balances(wallet_ids=[]).wallets == 0
+    assert refresh_balances().wallets == 2
+
+
+def test_wallets_of_investors_not_approved_are_not_read(world, evm_key):
+    from django.utils import timezone
+
+    from apps.onboarding.models import Wallet
+    from apps.portfolio.services.balances import refresh_balances
+    from tests.factories import KycCaseFactory
+
+    pending = KycCaseFactory().user  # a draft case only
+    Wallet.objects.create(
+        user=pending, kind="evm", address=evm_key.address, verified_at=timezone.now()
+    )
+    assert refresh_balances().wallets == 0

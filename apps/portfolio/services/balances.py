@@ -47,7 +47,8 @@ def refresh_balances(
     WalletChainRead and leaves the last good figures as they are. Idempotent: a balance is
     stored only where it differs from the wallet's latest one, one row per block.
     """
-    wallets = list(readable_wallets(wallet_ids=list(wallet_ids) if wallet_ids else None))
+    ids = None if wallet_ids is None else list(wallet_ids)
+    wallets = list(readable_wallets(wallet_ids=ids))
     result = RefreshResult(wallets=len(wallets))
     if not wallets:
         return result
