@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("apps.explorer.urls")),
     path("", include("apps.chains.urls")),
+    # Before reserves: /transparency/feed/ is not a token called "feed".
+    path("", include("apps.alerts.urls")),
     path("", include("apps.reserves.urls")),
     path("", include("apps.custody.urls")),
     path("", include("apps.markets.urls")),
@@ -36,6 +38,7 @@ urlpatterns = [
     ),
     path("accounts/", include("apps.onboarding.account_urls")),
     path("onboarding/", include("apps.onboarding.urls")),
+    path("portfolio/", include("apps.portfolio.urls")),
     path("compliance/", include("apps.compliance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -81,7 +81,15 @@ COMPRESSIBLE = (
     "application/atom+xml",
     "image/svg+xml",
 )
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Link")
+# The view's own headers a stored answer keeps (a badge's own CSP and resource policy).
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Language",
+    "Link",
+    "Content-Security-Policy",
+    "Cross-Origin-Resource-Policy",
+)
 LOCAL_MAX_BYTES = 32 * 1024 * 1024  # entries kept in each process's memory as well
 BUILDING_PREFIX = "public:building:"
 BUILD_CLAIM_SECONDS = 30  # a build that crashed without saying so frees its claim after this
@@ -111,6 +119,13 @@ class LocalEntries:
             if entry is not None:
                 self._entries.move_to_end(key)
             return entry
+
+    def clear(self) -> None:
+        """Forget every copy (after the shared cache was cleared, in tests)."""
+        with self._lock:
+            self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
 
     def put(self, key: str, entry: dict) -> None:
         size = len(entry["body"]) + len(entry["gzip"] or b"")
@@ -142,16 +157,21 @@ def is_anonymous(request: HttpRequest) -> bool:
 
 
 def public_cache(
-    *version_keys: str, max_age: int | None = None, ages: bool = True
+    *version_keys: str,
+    max_age: int | str | None = None,
+    ages: bool = True,
+    lifetime: str | None = None,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorator: cache the view's anonymous GET answers whole until one of `version_keys`
     is bumped (or PUBLIC_CACHE_SECONDS pass), with ETag, Last-Modified, Cache-Control and
     gzip. `max_age=0` for fragments polled by the page itself: clients then revalidate
-    every time (a 304 costs one cache read). `ages=False` for answers that show nothing
-    that changes with time alone (no "ago", no staleness, no window ending now): they are
-    kept until a version moves (at most a day)."""
+    every time (a 304 costs one cache read); or the name of a setting. `ages=False` for
+    answers that show nothing that changes with time alone (no "ago", no staleness, no
+    window ending now): they are kept until a version moves (at most a day). `lifetime`
+    names a setting to use instead of PUBLIC_CACHE_SECONDS (e.g. a badge's own)."""
     keys = tuple(version_keys)
-    lifetime = None if ages else TIMELESS_SECONDS
+    if not ages:
+        lifetime = "PUBLIC_CACHE_TIMELESS_SECONDS"
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         view_id = f"{view.__module__}.{view.__qualname__}"
@@ -170,8 +190,8 @@ def _answer(
     view: Callable[..., HttpResponseBase],
     view_id: str,
     keys: tuple[str, ...],
-    max_age: int | None,
-    lifetime: int | None,
+    max_age: int | str | None,
+    lifetime: str | None,
     request: Any,
     args: tuple,
     kwargs: dict,
@@ -185,7 +205,7 @@ def _answer(
         return mark_private(view(request, *args, **kwargs))
     seconds = settings.PUBLIC_CACHE_SECONDS
     if seconds > 0 and lifetime is not None:
-        seconds = lifetime
+        seconds = getattr(settings, lifetime, TIMELESS_SECONDS)
     tag = _tag(raw, request, view_id, keys, query)
     entry_key = ENTRY_PREFIX + tag
     claimed = False
@@ -276,9 +296,14 @@ def _etag_matches(raw: HttpRequest, etag: str) -> bool:
     return any(t.strip().removeprefix("W/") == wanted for t in sent.split(","))
 
 
-def _public_headers(response: HttpResponseBase, etag: str, max_age: int | None) -> None:
+def _public_headers(response: HttpResponseBase, etag: str, max_age: int | str | None) -> None:
     response["ETag"] = etag
-    age = settings.PUBLIC_CACHE_MAX_AGE if max_age is None else max_age
+    if max_age is None:
+        age = settings.PUBLIC_CACHE_MAX_AGE
+    elif isinstance(max_age, str):
+        age = getattr(settings, max_age)
+    else:
+        age = max_age
     if age > 0:
         patch_cache_control(
             response,
@@ -291,13 +316,13 @@ def _public_headers(response: HttpResponseBase, etag: str, max_age: int | None) 
     patch_vary_headers(response, VARY)
 
 
-def _not_modified(etag: str, max_age: int | None) -> HttpResponse:
+def _not_modified(etag: str, max_age: int | str | None) -> HttpResponse:
     response = HttpResponseNotModified()
     _public_headers(response, etag, max_age)
     return response
 
 
-def _from_entry(raw: HttpRequest, entry: dict, tag: str, max_age: int | None) -> HttpResponse:
+def _from_entry(raw: HttpRequest, entry: dict, tag: str, max_age: int | str | None) -> HttpResponse:
     built_at = entry["built_at"]
     etag = etag_for(tag, built_at)
     if _etag_matches(raw, etag):
@@ -321,7 +346,7 @@ def _store(
     response: HttpResponseBase,
     entry_key: str,
     tag: str,
-    max_age: int | None,
+    max_age: int | str | None,
     seconds: int,
 ) -> HttpResponseBase:
     if response.status_code != 200 or response.streaming:

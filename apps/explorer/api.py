@@ -11,6 +11,8 @@ from apps.catalog.versions import CATALOG_VERSION_KEY
 from apps.chains.versions import SUPPLY_VERSION_KEY
 from apps.core.api import SYMBOL_PARAMETER, error_responses
 from apps.core.public_cache import public_cache
+from apps.markets.oracle import oracle_status
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY
 
 from . import selectors
 from .examples import TOKEN_DETAIL_EXAMPLE, TOKEN_EXAMPLE
@@ -42,8 +44,9 @@ from .serializers import TokenDetailSerializer, TokenSerializer
     retrieve=extend_schema(
         summary="One token",
         description=(
-            "One token with venues, documents, corporate actions and each deployment's "
-            "latest supply reading (null before the first)."
+            "One token with venues, documents, corporate actions, each deployment's "
+            "latest supply reading (null before the first) and its price oracle's latest "
+            "report beside the site's figures (null without a Data Streams feed)."
         ),
         parameters=[SYMBOL_PARAMETER],
         responses={200: TokenDetailSerializer, **error_responses(not_found=True)},
@@ -55,7 +58,10 @@ from .serializers import TokenDetailSerializer, TokenSerializer
     ),
 )
 @method_decorator(public_cache(CATALOG_VERSION_KEY, ages=False), name="list")
-@method_decorator(public_cache(CATALOG_VERSION_KEY, SUPPLY_VERSION_KEY), name="retrieve")
+@method_decorator(
+    public_cache(CATALOG_VERSION_KEY, SUPPLY_VERSION_KEY, ORACLE_REPORTS_VERSION_KEY),
+    name="retrieve",
+)
 class TokenViewSet(viewsets.ReadOnlyModelViewSet):
     """The token catalogue: read-only, paginated with ?limit=&offset=, filtered like /tokens/."""
 
@@ -66,6 +72,11 @@ class TokenViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return selectors.token_page()
         return Token.objects.for_catalog()
+
+    def get_object(self) -> Token:
+        token = super().get_object()
+        token.oracle_status = oracle_status(token.pk)  # type: ignore[attr-defined]
+        return token
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return TokenDetailSerializer if self.action == "retrieve" else TokenSerializer

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,13 +19,17 @@ from apps.core.http import bad_request
 from apps.core.public_cache import public_cache
 from apps.markets.calculator import parse_amount
 from apps.markets.selectors import attach_prices
-from apps.markets.services import PRICES_VERSION_KEY, price_version
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY, PRICES_VERSION_KEY, price_version
 from apps.reserves.selectors import attach_backing
 from apps.reserves.services import RESERVES_VERSION_KEY, reserves_version
 
 from . import selectors
+from .compare import ComparisonError
+from .compare import load as load_comparison
 from .filters import TokenFilter
 from .pagination import MAX_PAGE, whole_number, window_page
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
@@ -95,6 +100,7 @@ def _results_key(params: QueryDict) -> str | None:
     RESERVES_VERSION_KEY,
     SUPPLY_VERSION_KEY,
     ORACLES_VERSION_KEY,
+    ORACLE_REPORTS_VERSION_KEY,
 )
 def token_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     """One token: facts, price and backing, deployments with their supply, venues,
@@ -117,3 +123,27 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+COMPARE_TABLE = "explorer/compare.html#table"
+COMPARE_CACHE_SECONDS = 86400  # the rendered table is keyed by the data file's SHA-256
+
+
+@require_GET
+@public_cache()  # its data file changes only with a release
+def compare(request: HttpRequest) -> HttpResponse:
+    """Backing models of tokenized US stocks compared, from data/backing-models.json; a data
+    file that does not validate is never shown (503, the problems logged)."""
+    try:
+        comparison = load_comparison()
+    except ComparisonError as exc:
+        log.error("compare: %s is not shown: %s", settings.COMPARE_DATA_PATH, exc)
+        return render(request, "explorer/compare_unavailable.html", status=503)
+    key = f"explorer:compare:{comparison.digest}"
+    table = cache.get(key)
+    if table is None:
+        # Nothing of the visitor in the table: rendered once per version of the file.
+        table = render_to_string(COMPARE_TABLE, {"c": comparison})
+        cache.set(key, table, timeout=COMPARE_CACHE_SECONDS)
+    context = {"c": comparison, "table": mark_safe(table)}  # noqa: S308 (our own template)
+    return render(request, "explorer/compare.html", context)

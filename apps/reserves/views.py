@@ -7,22 +7,27 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_safe
 
 from apps.catalog.models import Token
 from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.chains.versions import ORACLES_VERSION_KEY, SUPPLY_VERSION_KEY
 from apps.core import csv
 from apps.core.formatting import MAX_PAGE, decimal_text, parse_since, whole_number
 from apps.core.http import bad_request
 from apps.core.public_cache import public_cache
-from apps.markets.services import PRICES_VERSION_KEY
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY, PRICES_VERSION_KEY
 
 from . import payloads, selectors
+from .badge import badge_svg
 from .charts import ratio_figure
-from .models import Alert, ReserveSnapshot
+from .models import Alert, PublicEvent, ReserveSnapshot
 from .serializers import HistorySerializer
 from .services.cache import RESERVES_VERSION_KEY
+from .services.events import EVENTS_VERSION_KEY
 
+RECENT_EVENTS = 10  # events listed on a token's transparency page (the feed has more)
 TRANSPARENCY_PAGE_SIZE = 100  # token rows per page of /transparency/; totals cover them all
 # What the pages show: the backing (snapshots, alerts, attestations) of catalogue tokens.
 BACKING = (CATALOG_VERSION_KEY, RESERVES_VERSION_KEY)
@@ -72,7 +77,13 @@ def _chain_rows(token: Token, snapshot: ReserveSnapshot | None) -> list[dict]:
 
 
 @require_GET
-@public_cache(*BACKING)
+@public_cache(
+    *BACKING,
+    EVENTS_VERSION_KEY,
+    SUPPLY_VERSION_KEY,
+    ORACLES_VERSION_KEY,
+    ORACLE_REPORTS_VERSION_KEY,
+)
 def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
     token = get_object_or_404(Token.objects.for_detail(), symbol=symbol)
     snapshot = ReserveSnapshot.objects.filter(token=token).first()
@@ -94,6 +105,9 @@ def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
         "history_count": len(points),
         "multipliers": multipliers,
         "age": selectors.data_age(snapshot),
+        "events": list(PublicEvent.objects.for_token(token)[:RECENT_EVENTS]),
+        "badge_url": request.build_absolute_uri(reverse("transparency-badge", args=[symbol])),
+        "page_url": request.build_absolute_uri(reverse("transparency-token", args=[symbol])),
     }
     return render(request, "reserves/token.html", context)
 
@@ -143,4 +157,26 @@ def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     token, rows = found
     response = JsonResponse(HistorySerializer({"symbol": token.symbol, "history": rows}).data)
     response["Content-Disposition"] = f'attachment; filename="{token.symbol}-reserves.json"'
+    return response
+
+
+# The badge is embedded by other sites: any origin may load it as an image, and it is a
+# document that runs nothing.
+BADGE_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+@require_safe
+@public_cache(*BACKING, lifetime="BADGE_CACHE_SECONDS", max_age="BADGE_CACHE_SECONDS")
+def badge(request: HttpRequest, symbol: str) -> HttpResponse:
+    """The backing ratio, status and data age as an SVG badge: the same figures as
+    /api/v1/tokens/<symbol>/reserves/, kept whole per reserves version for
+    BADGE_CACHE_SECONDS (the age it shows is at most that old)."""
+    token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
+    snapshot = ReserveSnapshot.objects.filter(token=token).defer("provenance").first()
+    summary = payloads.snapshot_summary(token, snapshot)
+    response = HttpResponse(
+        badge_svg(summary, now=timezone.now()), content_type="image/svg+xml; charset=utf-8"
+    )
+    response["Content-Security-Policy"] = BADGE_CSP
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -7,7 +7,17 @@ from django.conf import settings
 
 from xstocks_site.celery import app
 
-OURS = ("apps.", "core.", "chains.", "markets.", "compliance.", "jurisdictions.", "onboarding.")
+OURS = (
+    "apps.",
+    "core.",
+    "chains.",
+    "markets.",
+    "compliance.",
+    "jurisdictions.",
+    "onboarding.",
+    "alerts.",
+    "portfolio.",
+)
 
 
 def _our_tasks():

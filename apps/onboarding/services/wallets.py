@@ -14,6 +14,7 @@ from apps.core.identifiers import b58decode, check_evm_address, check_solana_add
 from apps.onboarding.errors import OnboardingError
 from apps.onboarding.models import Wallet, WalletKind
 from apps.onboarding.selectors import investor_is_approved
+from apps.onboarding.signals import wallet_verified
 
 MAX_PENDING_WALLETS = 20  # unverified addresses one investor may hold at a time
 
@@ -114,4 +115,8 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
         raise OnboardingError("The message expired; ask for a new one.")
     if not valid:
         raise OnboardingError("The signature does not match this address; ask for a new message.")
+    # Listeners (the portfolio reads the new wallet's balances) hear of it once it is stored.
+    transaction.on_commit(
+        lambda: wallet_verified.send(sender=Wallet, wallet_id=wallet.pk, user_id=wallet.user_id)
+    )
     return wallet
