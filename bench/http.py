@@ -66,7 +66,11 @@ ANSWERS = [
     f"/api/v1/tokens/{SYMBOL}/reserves/",
     f"/api/v1/tokens/{SYMBOL}/reserves/history/",
     f"/api/v1/tokens/{SYMBOL}/prices/",
+    "/api/v1/oracle/",
     "/api/schema/",
+    "/compare/",
+    "/transparency/feed/",
+    f"/transparency/{SYMBOL}/badge.svg",
 ]
 HEADERS = {"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"}
 SYNTHETIC_SUPPLY = Decimal(10_000)  # tokens per deployment, synthetic

@@ -51,8 +51,13 @@ PUBLIC = [
     "/api/v1/reserves/",
     "/api/v1/tokens/B3x/reserves/",
     "/api/v1/tokens/B3x/reserves/history/",
+    "/api/v1/oracle/",
     "/api/schema/",
     "/api/docs/",
+    "/compare/",
+    "/transparency/feed/",
+    "/transparency/B3x/feed/",
+    "/transparency/B3x/badge.svg",
 ]
 
 
@@ -95,6 +100,7 @@ def test_second_anonymous_get_runs_no_sql_and_renders_nothing(
     assert second["Cache-Control"] in {
         "public, max-age=5, stale-while-revalidate=5",
         "public, no-cache",  # the polled price block revalidates every time
+        "public, max-age=60, stale-while-revalidate=5",  # the badge's and feeds' own
     }
     assert not second.cookies and "csrfmiddlewaretoken" not in second.content.decode()
 
