@@ -28,6 +28,15 @@ def investor_is_approved(*, user: AbstractBaseUser) -> bool:
     return KycCase.objects.filter(user=user, state=CaseState.APPROVED).exists()
 
 
+def access_suspended(*, user: AbstractBaseUser) -> bool:
+    """An approved investor whose case was reopened and is not decided yet."""
+    return (
+        KycCase.objects.filter(user=user, access_suspended_at__isnull=False)
+        .exclude(state__in=[CaseState.APPROVED, CaseState.REJECTED])
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Dashboard:
     profile: InvestorProfile | None
@@ -49,7 +58,8 @@ def dashboard(user: AbstractBaseUser) -> Dashboard:
     )
     declaration = profile.declarations.first() if profile else None
     transitions = list(case.transitions.all()) if case else []
-    outcome = transitions[-1] if transitions and transitions[-1].note else None
+    # Internal notes (why a review was opened) are for officers only.
+    outcome = transitions[-1] if transitions and transitions[-1].investor_note else None
     return Dashboard(profile, declaration, case, transitions, outcome)
 
 

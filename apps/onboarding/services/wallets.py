@@ -15,6 +15,8 @@ from apps.onboarding.errors import OnboardingError
 from apps.onboarding.models import Wallet, WalletKind
 from apps.onboarding.selectors import investor_is_approved
 
+from .rescreening import screen_wallet
+
 MAX_PENDING_WALLETS = 20  # unverified addresses one investor may hold at a time
 
 
@@ -96,7 +98,13 @@ def _signature_valid(wallet: Wallet, signature: str) -> bool:
 
 
 def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
-    """Accept a signature of the current challenge once; the challenge is spent either way."""
+    """Accept a signature of the current challenge once; the challenge is spent either way.
+
+    Only an approved investor (not one whose access is suspended) may verify. A verified
+    wallet is screened at once against every loaded list (rescreening.screen_wallet).
+    """
+    if not investor_is_approved(user=wallet.user):
+        raise OnboardingError("Only approved investors can register wallets.")
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
         if not wallet.challenge or wallet.challenge_expires_at is None:
@@ -114,4 +122,5 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
         raise OnboardingError("The message expired; ask for a new one.")
     if not valid:
         raise OnboardingError("The signature does not match this address; ask for a new message.")
+    screen_wallet(wallet=wallet)
     return wallet
