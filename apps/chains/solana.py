@@ -21,7 +21,7 @@ import concurrent.futures
 import datetime as dt
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,15 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
-from solders.rpc.responses import GetBlockTimeResp, GetLatestBlockhashResp, GetMultipleAccountsResp
+from solders.rpc.responses import (
+    GetBlockTimeResp,
+    GetLatestBlockhashResp,
+    GetMultipleAccountsResp,
+    GetSignaturesForAddressResp,
+    GetSlotResp,
+    GetTransactionResp,
+)
+from solders.signature import Signature
 
 from apps.chains.readings import (
     BlockRef,
@@ -40,6 +48,8 @@ from apps.chains.readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    TokenTransfer,
+    TransferScan,
     scrubbed_errors,
 )
 from apps.core.redaction import redact_url
@@ -445,3 +455,228 @@ def _token_amount(
         raise ChainReadError(f"{where}: escrow {address} holds mint {held}, not {mint}")
     (amount,) = struct.unpack_from("<Q", data, ACCOUNT_AMOUNT_OFFSET)
     return amount
+
+
+# --- Token transfers (exposure scan) ---------------------------------------------------
+
+# getSignaturesForAddress answers at most this many signatures per call on Solana nodes.
+MAX_SIGNATURES_PER_CALL = 1000
+# Pages of signatures read per mint and scan (10,000 transactions); the next scan goes on.
+MAX_SIGNATURE_PAGES = 10
+# getTransaction requests in flight at once.
+TRANSACTIONS_AT_ONCE = 16
+# The highest transaction version this reader decodes; a node answers -32015 for newer ones.
+MAX_TRANSACTION_VERSION = 0
+
+
+@scrubbed_errors
+def read_transfers(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    mints: Sequence[str],
+    until: Mapping[str, str],
+    max_pages: int = MAX_SIGNATURE_PAGES,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> TransferScan:
+    """Transfers of `mints` since the newest signature already read for each (`until`).
+
+    Signatures come from getSignaturesForAddress on each mint, at "finalized" commitment
+    (nothing read can be rolled back), newest first, paged with `before` down to the
+    mint's `until` or `max_pages` pages (then `complete` is False: older ones were not
+    read); each transaction from getTransaction ("json", maxSupportedTransactionVersion 0).
+    A transfer is a sender and a receiver of one mint in one transaction, from its token
+    balances before and after (accountIndex, mint, owner): this sees transfers made by
+    other programs too (inner instructions) and never needs the instruction decoded.
+    Mints and burns have one side only and are not transfers. A transaction the node
+    cannot give (pruned, or a version above MAX_TRANSACTION_VERSION) is counted in
+    `unreadable`, never skipped silently.
+    """
+    node = node_label(rpc_url)
+    parts = urlsplit(rpc_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ChainReadError(f"{chain_name} ({node}): the RPC URL must be http(s)://host[:port]")
+    keys = [_pubkey(m, chain_name, node, "mint") for m in mints]
+    starts: dict[str, Signature | None] = {}
+    for mint in mints:
+        try:
+            starts[mint] = Signature.from_string(until[mint]) if until.get(mint) else None
+        except ValueError:
+            starts[mint] = None  # a cursor that is not a signature: read from the newest
+    coroutine = _bounded(
+        _read_transfers(
+            rpc_url=rpc_url,
+            chain_name=chain_name,
+            node=node,
+            mints=list(zip(mints, keys, strict=True)),
+            starts=starts,
+            max_pages=max_pages,
+            timeout=timeout,
+        ),
+        seconds=timeout * (2 + max_pages * max(1, len(mints))),
+        where=f"{chain_name} ({node})",
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _read_transfers(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    node: str,
+    mints: list[tuple[str, Pubkey]],
+    starts: dict[str, Signature | None],
+    max_pages: int,
+    timeout: float,
+) -> TransferScan:
+    client = AsyncClient(
+        rpc_url, commitment="finalized", timeout=timeout, http2=False, max_transport_retries=0
+    )
+    round_trips = 0
+    complete = True
+    newest: dict[str, str] = {}
+    signatures: dict[Signature, None] = {}
+    try:
+        (slot_reply,) = await _gather(
+            [client.get_slot(commitment="finalized")],
+            [GetSlotResp],
+            chain_name=chain_name,
+            node=node,
+            timeout=timeout,
+        )
+        round_trips += 1
+        for mint, key in mints:
+            before: Signature | None = None
+            for page in range(max_pages):
+                (reply,) = await _gather(
+                    [
+                        client.get_signatures_for_address(
+                            key,
+                            before=before,
+                            until=starts[mint],
+                            limit=MAX_SIGNATURES_PER_CALL,
+                            commitment="finalized",
+                        )
+                    ],
+                    [GetSignaturesForAddressResp],
+                    chain_name=chain_name,
+                    node=node,
+                    timeout=timeout,
+                )
+                round_trips += 1
+                items = list(reply.value)
+                if page == 0 and items:
+                    newest[mint] = str(items[0].signature)
+                for item in items:
+                    if item.err is None:
+                        signatures[item.signature] = None
+                if len(items) < MAX_SIGNATURES_PER_CALL:
+                    break
+                before = items[-1].signature
+            else:
+                complete = False  # more than max_pages pages since the last scan
+        transactions, unreadable = await _transactions(
+            client, list(signatures), chain_name=chain_name, node=node, timeout=timeout
+        )
+        round_trips += len(signatures)
+    finally:
+        await client.close()
+    wanted = {mint for mint, _key in mints}
+    transfers = [t for tx in transactions for t in _pairs(tx, wanted)]
+    transfers.sort(key=lambda t: (t.block_number, t.tx_hash, t.log_index))
+    return TransferScan(
+        chain_id=None,
+        head=slot_reply.value,
+        from_block=None,
+        to_block=None,
+        rewound_from=None,
+        transfers=tuple(transfers),
+        block_range=0,
+        windows=0,
+        complete=complete,
+        round_trips=round_trips,
+        cursors=tuple(sorted(newest.items())),
+        unreadable=unreadable,
+    )
+
+
+async def _transactions(
+    client: AsyncClient, signatures: list[Signature], *, chain_name: str, node: str, timeout: float
+) -> tuple[list[Any], int]:
+    """getTransaction of each signature, TRANSACTIONS_AT_ONCE at a time; (found, unreadable)."""
+    found: list[Any] = []
+    unreadable = 0
+    for start in range(0, len(signatures), TRANSACTIONS_AT_ONCE):
+        chunk = signatures[start : start + TRANSACTIONS_AT_ONCE]
+        replies = await asyncio.gather(
+            *(
+                client.get_transaction(
+                    s,
+                    encoding="json",
+                    commitment="finalized",
+                    max_supported_transaction_version=MAX_TRANSACTION_VERSION,
+                )
+                for s in chunk
+            ),
+            return_exceptions=True,
+        )
+        for reply in replies:
+            if isinstance(reply, RPCException):
+                unreadable += 1  # e.g. -32015: a version this reader does not decode
+                continue
+            if isinstance(reply, BaseException):
+                raise _fault(reply, chain_name=chain_name, node=node, timeout=timeout) from reply
+            if not isinstance(reply, GetTransactionResp):
+                unreadable += 1
+                continue
+            if reply.value is None:
+                unreadable += 1  # not (or no longer) in the node's ledger
+                continue
+            found.append(reply.value)
+    return found, unreadable
+
+
+def _pairs(confirmed: Any, wanted: set[str]) -> list[TokenTransfer]:
+    """Senders x receivers of each wanted mint in one transaction, from its token balances."""
+    meta = confirmed.transaction.meta
+    if meta is None or meta.err is not None:
+        return []
+    signature = str(confirmed.transaction.transaction.signatures[0])
+    deltas: dict[tuple[str, str], int] = {}
+    for sign, balances in ((-1, meta.pre_token_balances), (1, meta.post_token_balances)):
+        for balance in balances or []:
+            mint, owner = str(balance.mint), balance.owner
+            if mint not in wanted or owner is None:
+                continue
+            key = (mint, str(owner))
+            deltas[key] = deltas.get(key, 0) + sign * int(balance.ui_token_amount.amount)
+    block_time = (
+        dt.datetime.fromtimestamp(confirmed.block_time, tz=dt.UTC)
+        if confirmed.block_time is not None
+        else None
+    )
+    transfers: list[TokenTransfer] = []
+    for mint in sorted({m for m, _o in deltas}):
+        senders = sorted((o, -d) for (m, o), d in deltas.items() if m == mint and d < 0)
+        receivers = sorted((o, d) for (m, o), d in deltas.items() if m == mint and d > 0)
+        for sender, sent in senders:
+            for receiver, received in receivers:
+                transfers.append(
+                    TokenTransfer(
+                        token=mint,
+                        from_address=sender,
+                        to_address=receiver,
+                        raw_amount=min(sent, received),
+                        block_number=confirmed.slot,
+                        block_hash="",
+                        block_time=block_time,
+                        tx_hash=signature,
+                        log_index=len(transfers),
+                    )
+                )
+    return transfers
