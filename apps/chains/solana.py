@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import json
 import math
 import struct
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,7 @@ from apps.chains.readings import (
     TransferScan,
     scrubbed_errors,
 )
+from apps.core import safejson
 from apps.core.redaction import redact_url
 
 # getMultipleAccounts refuses more than 100 keys per call on Solana RPC nodes.
@@ -463,8 +465,14 @@ def _token_amount(
 MAX_SIGNATURES_PER_CALL = 1000
 # Pages of signatures read per mint and scan (10,000 transactions); the next scan goes on.
 MAX_SIGNATURE_PAGES = 10
-# getTransaction requests in flight at once.
-TRANSACTIONS_AT_ONCE = 16
+# A mint never scanned before is read back this many pages only (its newest transactions),
+# not through its whole history.
+FIRST_SCAN_PAGES = 1
+# getTransaction requests per JSON-RPC batch (one HTTP request), and batches in flight.
+TRANSACTIONS_PER_BATCH = 100
+BATCHES_AT_ONCE = 4
+# A batch of 100 transactions answers in well under 1 MB; anything past this is refused.
+MAX_BATCH_REPLY_BYTES = 64 * 1024 * 1024
 # The highest transaction version this reader decodes; a node answers -32015 for newer ones.
 MAX_TRANSACTION_VERSION = 0
 
@@ -484,7 +492,9 @@ def read_transfers(
     Signatures come from getSignaturesForAddress on each mint, at "finalized" commitment
     (nothing read can be rolled back), newest first, paged with `before` down to the
     mint's `until` or `max_pages` pages (then `complete` is False: older ones were not
-    read); each transaction from getTransaction ("json", maxSupportedTransactionVersion 0).
+    read; a mint never read before goes back FIRST_SCAN_PAGES pages only, its newest
+    transactions); each transaction from getTransaction ("json",
+    maxSupportedTransactionVersion 0), TRANSACTIONS_PER_BATCH to a JSON-RPC batch.
     A transfer is a sender and a receiver of one mint in one transaction, from its token
     balances before and after (accountIndex, mint, owner): this sees transfers made by
     other programs too (inner instructions) and never needs the instruction decoded.
@@ -552,7 +562,8 @@ async def _read_transfers(
         round_trips += 1
         for mint, key in mints:
             before: Signature | None = None
-            for page in range(max_pages):
+            pages = max_pages if starts[mint] is not None else min(max_pages, FIRST_SCAN_PAGES)
+            for page in range(pages):
                 (reply,) = await _gather(
                     [
                         client.get_signatures_for_address(
@@ -579,11 +590,12 @@ async def _read_transfers(
                     break
                 before = items[-1].signature
             else:
-                complete = False  # more than max_pages pages since the last scan
-        transactions, unreadable = await _transactions(
-            client, list(signatures), chain_name=chain_name, node=node, timeout=timeout
+                if starts[mint] is not None:
+                    complete = False  # more than max_pages pages since the last scan
+        transactions, unreadable, batches = await _transactions(
+            rpc_url, list(signatures), chain_name=chain_name, node=node, timeout=timeout
         )
-        round_trips += len(signatures)
+        round_trips += batches
     finally:
         await client.close()
     wanted = {mint for mint, _key in mints}
@@ -606,39 +618,85 @@ async def _read_transfers(
 
 
 async def _transactions(
-    client: AsyncClient, signatures: list[Signature], *, chain_name: str, node: str, timeout: float
-) -> tuple[list[Any], int]:
-    """getTransaction of each signature, TRANSACTIONS_AT_ONCE at a time; (found, unreadable)."""
+    rpc_url: str, signatures: list[Signature], *, chain_name: str, node: str, timeout: float
+) -> tuple[list[Any], int, int]:
+    """getTransaction of each signature in JSON-RPC batches of TRANSACTIONS_PER_BATCH, at
+    most BATCHES_AT_ONCE in flight; (found, unreadable, round trips)."""
     found: list[Any] = []
     unreadable = 0
-    for start in range(0, len(signatures), TRANSACTIONS_AT_ONCE):
-        chunk = signatures[start : start + TRANSACTIONS_AT_ONCE]
-        replies = await asyncio.gather(
-            *(
-                client.get_transaction(
-                    s,
-                    encoding="json",
-                    commitment="finalized",
-                    max_supported_transaction_version=MAX_TRANSACTION_VERSION,
-                )
-                for s in chunk
-            ),
-            return_exceptions=True,
-        )
-        for reply in replies:
-            if isinstance(reply, RPCException):
-                unreadable += 1  # e.g. -32015: a version this reader does not decode
-                continue
-            if isinstance(reply, BaseException):
-                raise _fault(reply, chain_name=chain_name, node=node, timeout=timeout) from reply
-            if not isinstance(reply, GetTransactionResp):
-                unreadable += 1
-                continue
-            if reply.value is None:
-                unreadable += 1  # not (or no longer) in the node's ledger
-                continue
-            found.append(reply.value)
-    return found, unreadable
+    batches = [
+        signatures[i : i + TRANSACTIONS_PER_BATCH]
+        for i in range(0, len(signatures), TRANSACTIONS_PER_BATCH)
+    ]
+    async with httpx2.AsyncClient(timeout=timeout) as http:
+        for start in range(0, len(batches), BATCHES_AT_ONCE):
+            group = batches[start : start + BATCHES_AT_ONCE]
+            replies = await asyncio.gather(
+                *(_transaction_batch(http, rpc_url, batch) for batch in group),
+                return_exceptions=True,
+            )
+            for reply in replies:
+                if isinstance(reply, BaseException):
+                    raise _batch_fault(reply, chain_name=chain_name, node=node, timeout=timeout)
+                for item in reply:
+                    if "error" in item:
+                        unreadable += 1  # e.g. -32015: a version this reader does not decode
+                        continue
+                    try:
+                        parsed = GetTransactionResp.from_json(json.dumps(item))
+                    except (KeyboardInterrupt, SystemExit):
+                        raise
+                    except BaseException as exc:  # solders raises PanicException (a BaseException)
+                        raise ChainReadError(
+                            f"{chain_name} ({node}): garbled getTransaction reply: "
+                            f"{type(exc).__name__}"
+                        ) from None
+                    if parsed.value is None:
+                        unreadable += 1  # not (or no longer) in the node's ledger
+                    else:
+                        found.append(parsed.value)
+    return found, unreadable, len(batches)
+
+
+async def _transaction_batch(http: Any, rpc_url: str, batch: list[Signature]) -> list[dict]:
+    config = {
+        "encoding": "json",
+        "commitment": "finalized",
+        "maxSupportedTransactionVersion": MAX_TRANSACTION_VERSION,
+    }
+    body = [
+        {"jsonrpc": "2.0", "id": i, "method": "getTransaction", "params": [str(sig), config]}
+        for i, sig in enumerate(batch)
+    ]
+    raw = bytearray()
+    async with http.stream("POST", rpc_url, json=body) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            raw += chunk
+            if len(raw) > MAX_BATCH_REPLY_BYTES:
+                raise ValueError(f"reply larger than {MAX_BATCH_REPLY_BYTES} bytes")
+    replies = safejson.loads(bytes(raw))
+    if not isinstance(replies, list) or len(replies) != len(batch):
+        raise ValueError(f"{len(batch)} requests in a batch, the reply is not {len(batch)} answers")
+    if not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in replies):
+        raise ValueError("a batch answer without its id")
+    return sorted(replies, key=lambda r: r["id"])
+
+
+def _batch_fault(
+    exc: BaseException, *, chain_name: str, node: str, timeout: float
+) -> ChainReadError:
+    where = f"{chain_name} ({node})"
+    if isinstance(exc, httpx2.TimeoutException):
+        return ChainReadError(f"{where}: no answer within {timeout:g} s", transient=True)
+    if isinstance(exc, httpx2.ConnectError):
+        return ChainReadError(f"{where}: cannot connect", transient=True)
+    if isinstance(exc, httpx2.HTTPStatusError):
+        status = exc.response.status_code
+        return ChainReadError(f"{where}: HTTP {status} from the node", transient=status >= 500)
+    if isinstance(exc, httpx2.TransportError):
+        return ChainReadError(f"{where}: connection failed: {type(exc).__name__}", transient=True)
+    return ChainReadError(f"{where}: garbled getTransaction reply: {str(exc)[:200]}")
 
 
 def _pairs(confirmed: Any, wanted: set[str]) -> list[TokenTransfer]:

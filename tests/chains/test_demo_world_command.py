@@ -69,6 +69,7 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
             assert _listening(ports["ETHEREUM"]) and _listening(ports["BASE"])
             assert "ethereum: ok, 61 read" in text
             assert "base: ok, 5 read" in text
+            assert "Back office (demo data): 7 fictitious applicants in every state" in text
             worker_pid = int(re.search(r"celery worker \+ beat: pid (\d+)", text).group(1))
             assert _alive(worker_pid)
         finally:

@@ -132,6 +132,11 @@ def test_mints_are_not_transfers_and_other_owners_are_not_kept(solana_world):
 
 def test_a_scan_limited_in_pages_says_it_is_incomplete(solana_world, monkeypatch):
     world = solana_world
+    mint = str(world["mint"])
+    first = solana.read_transfers(
+        rpc_url=world["server"].url, chain_name="Solana", mints=[mint], until={}
+    )
+    (newest,) = [signature for m, signature in first.cursors if m == mint]
     for _ in range(3):
         world["devchain"].transfer_checked(
             mint=world["mint"],
@@ -141,18 +146,25 @@ def test_a_scan_limited_in_pages_says_it_is_incomplete(solana_world, monkeypatch
             amount=1,
         )
     monkeypatch.setattr(solana, "MAX_SIGNATURES_PER_CALL", 2)
+    # A mint read before is paged down to its cursor, max_pages at most.
     scan = solana.read_transfers(
         rpc_url=world["server"].url,
         chain_name="Solana",
-        mints=[str(world["mint"])],
-        until={},
+        mints=[mint],
+        until={mint: newest},
         max_pages=1,
     )
     assert not scan.complete and len(scan.transfers) == 2
     whole = solana.read_transfers(
-        rpc_url=world["server"].url, chain_name="Solana", mints=[str(world["mint"])], until={}
+        rpc_url=world["server"].url, chain_name="Solana", mints=[mint], until={mint: newest}
     )
     assert whole.complete and len(whole.transfers) == 3
+    assert whole.round_trips == 1 + 2 + 1  # slot, two pages of signatures, one batch
+    # A mint never read before goes back one page only: its newest transactions.
+    fresh = solana.read_transfers(
+        rpc_url=world["server"].url, chain_name="Solana", mints=[mint], until={}
+    )
+    assert fresh.complete and len(fresh.transfers) == 2
 
 
 def test_the_local_node_answers_like_a_real_one(solana_world):

@@ -26,7 +26,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import Chain
-from apps.devchain import contracts, evm_demo, evm_world
+from apps.devchain import contracts, demo_back_office, evm_demo, evm_world
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -79,6 +79,7 @@ class Command(BaseCommand):
             )
             self._start_solana(logs)
             self._first_sync()
+            back_office = demo_back_office.seed_back_office()
             if not options["no_worker"]:
                 self._spawn(
                     "celery worker + beat",
@@ -102,6 +103,8 @@ class Command(BaseCommand):
                     None,
                 )
                 self.stdout.write(self.style.SUCCESS(f"Site on http://{address}/ (Ctrl-C stops)"))
+            for line in back_office.lines(f"http://{options['host']}:{options['port']}"):
+                self.stdout.write(line)
             threading.Thread(
                 target=evm_demo.run_simulator,
                 args=(demo,),
