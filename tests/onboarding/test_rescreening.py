@@ -326,3 +326,43 @@ def test_internal_review_notes_never_reach_the_investor(tmp_path, officer, clien
     page = client.get("/onboarding/", REMOTE_ADDR=DE_IP).content.decode()
     assert "Secret reason" not in page and "being reviewed again" in page
     assert KycCase.objects.get(pk=case.pk).state == "in_review"
+
+
+def test_many_at_once_scores_as_one_at_a_time():
+    """match_many (blocked, batched) gives the scores score_candidates gives, on the pairs
+    that share a word's first two letters."""
+    import random
+    from datetime import date
+
+    rng = random.Random(5)
+    syllables = [c + v for c in "bdgklmnrstvz" for v in "aeiou"]
+
+    def name() -> str:
+        return " ".join(
+            "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).title()
+            for _ in range(rng.choice((2, 3)))
+        )
+
+    listed = [name() for _ in range(400)]
+    candidates = [
+        sanctions.Candidate(i, n, (f"{1950 + i % 40}",), ("RU",), sanctions.normalize_name(n))
+        for i, n in enumerate(listed)
+    ]
+    people = [name() for _ in range(60)] + listed[:20] + [" ".join(reversed(listed[30].split()))]
+    queries = [
+        sanctions.Query(k, n, date(1950 + k % 40, 1, 1), frozenset({"RU"}))
+        for k, n in enumerate(people)
+    ]
+    many = sanctions.match_many(queries=queries, candidates=candidates, threshold=85)
+    for query in queries:
+        one = sanctions.score_candidates(
+            name=query.name,
+            date_of_birth=query.date_of_birth,
+            nationalities=set(query.nationalities),
+            candidates=candidates,
+            threshold=85,
+        )
+        assert sorted((m.entry_id, m.score) for m in many.get(query.key, [])) == sorted(
+            (m.entry_id, m.score) for m in one
+        )
+    assert len(many) >= 21  # the 20 listed names and the reversed one at least
