@@ -19,12 +19,20 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.jurisdictions.models import AccessLogEntry
-from apps.onboarding.models import CaseState, KycCase, KycDocument, Wallet, WalletTransfer
+from apps.onboarding.models import (
+    CaseState,
+    KycCase,
+    KycDocument,
+    SanctionsListLoad,
+    Wallet,
+    WalletTransfer,
+)
 
 from .models import CaseAssignment
 
 QUEUE_PAGE_SIZE = 100  # cases per page of the queue
 TRANSFERS_SHOWN = 200  # flagged transfers on a case page, newest first
+LOADS_SHOWN = 20  # sanctions list loads on the reports page, newest first
 ACCESS_LOG_PAGE_SIZE = 500  # newest refused requests shown
 CHART_DAYS = 30  # days of refusals on the access-log chart
 
@@ -193,7 +201,8 @@ def refusals_per_country_per_day(*, country: str = "") -> dict[str, tuple[list[s
 
 
 def case_report() -> dict[str, object]:
-    """Applications by state and country, approval rate, median time to decision, risk, age."""
+    """Applications by state and country, approval rate, median time to decision, risk, age,
+    and the latest sanctions list loads with their re-screening."""
     now = timezone.now()
     by_place = (
         KycCase.objects.values("declaration__residence_country", "state")
@@ -227,4 +236,5 @@ def case_report() -> dict[str, object]:
         "open_high_risk": waiting.filter(high_risk=True).count(),
         "past_deadline": waiting.filter(queued_at__lt=deadline).count(),
         "deadline_days": settings.KYC_REVIEW_DEADLINE_DAYS,
+        "list_loads": list(SanctionsListLoad.objects.order_by("-loaded_at", "-id")[:LOADS_SHOWN]),
     }

@@ -72,3 +72,41 @@ def test_four_eyes_in_the_browser(
     actions = list(events.values_list("action", flat=True))
     assert actions == ["staff.login", "case.approve_first", "staff.login", "case.approve"]
     assert {urlsplit(u).hostname for u in requested} == {"127.0.0.1"}
+
+
+def test_case_work_without_javascript(
+    live_server, audit_flushable, monkeypatch, officer, second_officer, submitted_case
+):
+    """Claim, note and reassign with JavaScript off: plain forms do all of it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    connections.close_all()
+    base = live_server.url.replace("localhost", "127.0.0.1")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page, base, officer.username)
+        page.goto(f"{base}/compliance/?assignee=none")
+        page.get_by_role("link", name=f"#{submitted_case.pk}").click()
+        page.get_by_role("button", name="Claim this case").click()
+        expect(page.get_by_text("You work this case now.")).to_be_visible()
+        page.get_by_label("Internal note (officers only, never shown to the investor)").fill(
+            "Asked the registry for the company file"
+        )
+        page.get_by_role("button", name="Add note").click()
+        expect(page.get_by_text("Asked the registry for the company file")).to_be_visible()
+        page.get_by_label("Reassign to").select_option(str(second_officer.pk))
+        page.get_by_label("Why (kept with the case)").fill("Oscar knows this registry")
+        page.get_by_role("button", name="Reassign").click()
+        expect(page.locator("#assignee")).to_contain_text(second_officer.email)
+        browser.close()
+        connections.close_all()
+    connections.close_all()
+    actions = list(
+        AuditEvent.objects.exclude(action__in=["officer.grant", "staff.login"])
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["case.claim", "case.note", "case.reassign"]

@@ -48,7 +48,7 @@ def _get(client, url: str) -> str:
         ("/compliance/?risk=high&sort=newest&state=all&country=DE", 9),
         ("/compliance/?assignee=me", 9),
         ("/compliance/?assignee=none&age=overdue", 9),
-        ("/compliance/reports/", 10),
+        ("/compliance/reports/", 11),
     ],
 )
 def test_queue_and_reports(client, officer, django_assert_num_queries, size, url, queries):

@@ -366,3 +366,14 @@ def test_many_at_once_scores_as_one_at_a_time():
             (m.entry_id, m.score) for m in one
         )
     assert len(many) >= 21  # the 20 listed names and the reversed one at least
+
+
+def test_officers_see_each_load_with_its_version_date_and_rescreening(
+    tmp_path, officer, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        load_sanctions(path=write_ftm(tmp_path / "v1.json", FIRST), version="2026-01-10.1")
+    client.force_login(officer)
+    page = client.get("/compliance/reports/").content.decode()
+    assert "2026-01-10.1" in page and "2026-01-10" in page
+    assert "2 entries against 0 investors" in page

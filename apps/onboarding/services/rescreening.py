@@ -227,7 +227,10 @@ def rescreen(*, load_id: int) -> dict[str, int]:
             else {}
         )
         listed_wallets = list(
-            Wallet.objects.filter(verified_at__isnull=False, user_id__in=by_user)
+            Wallet.objects.filter(
+                verified_at__isnull=False,
+                user_id__in=KycCase.objects.filter(state__in=RESCREENED_STATES).values("user_id"),
+            )
             .annotate(_match_key=wallet_match_key())
             .filter(
                 Exists(
