@@ -56,11 +56,29 @@ class Browser:
 
     page: object  # playwright.sync_api.Page
     base_url: str
+    chromium: object = None  # playwright.sync_api.Browser, for more pages
     requests: list[str] = field(default_factory=list)
     csp_errors: list[str] = field(default_factory=list)
 
     def goto(self, path: str) -> object:
         return self.page.goto(f"{self.base_url}{path}")  # type: ignore[attr-defined]
+
+    def new_page(self) -> object:
+        """A page in a context of its own (its own cookies: another user), recorded and
+        checked like the first."""
+        page = self.chromium.new_context().new_page()  # type: ignore[attr-defined]
+        self._watch(page)
+        return page
+
+    def _watch(self, page: object) -> None:
+        page.set_default_timeout(15_000)  # type: ignore[attr-defined]
+        page.on("request", lambda request: self.requests.append(request.url))  # type: ignore[attr-defined]
+        page.on(  # type: ignore[attr-defined]
+            "console",
+            lambda message: (
+                self.csp_errors.append(message.text) if _is_csp_error(message) else None
+            ),
+        )
 
     def check(self) -> None:
         """Fail on any request that left 127.0.0.1 and on any CSP violation."""
@@ -94,15 +112,12 @@ def browser(live_server, monkeypatch) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = chromium.new_page()
-        page.set_default_timeout(15_000)
-        session = Browser(page=page, base_url=live_server.url.replace("localhost", "127.0.0.1"))
-        page.on("request", lambda request: session.requests.append(request.url))
-        page.on(
-            "console",
-            lambda message: (
-                session.csp_errors.append(message.text) if _is_csp_error(message) else None
-            ),
+        session = Browser(
+            page=page,
+            base_url=live_server.url.replace("localhost", "127.0.0.1"),
+            chromium=chromium,
         )
+        session._watch(page)
         yield session
         chromium.close()
         connections.close_all()

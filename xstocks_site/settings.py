@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "apps.jurisdictions",
     "apps.compliance",
     "apps.onboarding",
+    "apps.alerts",
     "apps.explorer",
 ]
 
@@ -399,6 +400,20 @@ MARKETS_JUMP_BAND_BPS = envint("MARKETS_JUMP_BAND_BPS", "1000")
 MARKETS_SYNC_SECONDS = envint("MARKETS_SYNC_SECONDS", "10")
 MARKETS_CACHE_SECONDS = envint("MARKETS_CACHE_SECONDS", "2")  # price pages and API
 MARKETS_QUOTE_RETENTION_SECONDS = envint("MARKETS_QUOTE_RETENTION_SECONDS", "3600")
+# Chainlink Data Streams (the `datastreams` source): REST endpoint, API key and secret (never
+# shown or logged), the DON's signer addresses (none: reports read "unverified"; with them a
+# report needs MIN_SIGNATURES distinct configured signers, by default f + 1 of n = 3f + 1)
+# and how old a report may be before it reads stale. The demo world sets them for its
+# processes (a local endpoint, a demo key) and marks what it serves as demo.
+MARKETS_DATASTREAMS_URL = env("MARKETS_DATASTREAMS_URL")
+MARKETS_DATASTREAMS_API_KEY = env("MARKETS_DATASTREAMS_API_KEY")
+MARKETS_DATASTREAMS_API_SECRET = env("MARKETS_DATASTREAMS_API_SECRET")
+MARKETS_DATASTREAMS_SIGNERS = envlist("MARKETS_DATASTREAMS_SIGNERS")
+MARKETS_DATASTREAMS_MIN_SIGNATURES = envint(
+    "MARKETS_DATASTREAMS_MIN_SIGNATURES", str((len(MARKETS_DATASTREAMS_SIGNERS) - 1) // 3 + 1)
+)
+MARKETS_DATASTREAMS_MAX_AGE_SECONDS = envint("MARKETS_DATASTREAMS_MAX_AGE_SECONDS", "300")
+MARKETS_DATASTREAMS_DEMO = envbool("MARKETS_DATASTREAMS_DEMO", "False")
 # The embedded demo world (`make run`, `manage.py demo_world`) sets XSTOCKS_DEMO_WORLD for its
 # worker: custodians then send a statement every simulated day of DEMO_STATEMENT_SECONDS.
 DEMO_STATEMENT_SECONDS = envint("DEMO_STATEMENT_SECONDS", "120")
@@ -537,6 +552,50 @@ CELERY_BEAT_SCHEDULE["onboarding-open-due-reviews"] = {
 CELERY_BEAT_SCHEDULE["onboarding-scan-transfers"] = {
     "task": "onboarding.scan_transfers_all",
     "schedule": float(EXPOSURE_SCAN_SECONDS),
+}
+
+# --- Public readers: feeds, e-mail alerts (apps.alerts), the badge and /compare/ ---
+# The site's canonical address, for links in e-mails that workers send (no request there).
+# In production it defaults to https:// and the first ALLOWED_HOSTS entry, and must be https
+# (one-click unsubscribe, RFC 8058, needs an https URL).
+_first_host = next((h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")), "")
+SITE_URL = env(
+    "SITE_URL",
+    (f"https://{_first_host}" if _first_host else "") if PRODUCTION else "http://127.0.0.1:8000",
+).rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's https:// address in production (links in alert e-mails)"
+    )
+# Character widths of the badge's text (Verdana 11px, from npm anafanafo); no font is fetched.
+BADGE_WIDTH_TABLE_PATH = Path(
+    env(
+        "BADGE_WIDTH_TABLE_PATH",
+        str(BASE_DIR / "node_modules/anafanafo/data/verdana-11px-normal.json"),
+    )
+)
+BADGE_CACHE_SECONDS = envint("BADGE_CACHE_SECONDS", "60")  # badge body and Cache-Control
+FEED_CACHE_SECONDS = envint("FEED_CACHE_SECONDS", "60")  # Atom feeds, same
+FEED_MAX_ENTRIES = envint("FEED_MAX_ENTRIES", "50")  # latest events in a feed
+COMPARE_DATA_PATH = Path(env("COMPARE_DATA_PATH", str(BASE_DIR / "data" / "backing-models.json")))
+# Subscribe requests per client network and per address (django-ratelimit rate).
+ALERTS_SUBSCRIBE_RATE = env("ALERTS_SUBSCRIBE_RATE", "5/h")
+# A confirmation link is valid this long; unconfirmed subscriptions are pruned after it.
+ALERTS_CONFIRM_DAYS = envint("ALERTS_CONFIRM_DAYS", "7")
+# A delivery claimed by a worker that died is sent again after this long (longer than the
+# send task's hard time limit, so a live worker's claim is never taken over).
+ALERTS_DELIVERY_LEASE_SECONDS = envint("ALERTS_DELIVERY_LEASE_SECONDS", "600")
+ALERTS_RETRY_SECONDS = envint("ALERTS_RETRY_SECONDS", "60")  # beat: re-queue unsent deliveries
+# Records of sent deliveries (which address got which event) are kept this long (days).
+ALERTS_DELIVERY_RETENTION_DAYS = envint("ALERTS_DELIVERY_RETENTION_DAYS", "30")
+CELERY_BEAT_SCHEDULE["alerts-retry-deliveries"] = {
+    "task": "alerts.retry_deliveries",
+    "schedule": float(ALERTS_RETRY_SECONDS),
+    "options": {"expires": float(ALERTS_RETRY_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["alerts-prune-unconfirmed"] = {
+    "task": "alerts.prune_unconfirmed",
+    "schedule": float(RETENTION_PRUNE_SECONDS),
 }
 
 # Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do

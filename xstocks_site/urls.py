@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("apps.explorer.urls")),
     path("", include("apps.chains.urls")),
+    # Before reserves: /transparency/feed/ is not a token called "feed".
+    path("", include("apps.alerts.urls")),
     path("", include("apps.reserves.urls")),
     path("", include("apps.custody.urls")),
     path("", include("apps.markets.urls")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
@@ -93,4 +94,60 @@ def stale_tokens(freshness: Iterable[DeploymentFreshness]) -> dict[str, list[Dep
     for f in freshness:
         if f.stale:
             out.setdefault(f.deployment.token.symbol, []).append(f)
+    return out
+
+
+@dataclass(frozen=True)
+class ChainMultiplier:
+    """The multiplier one chain applies to a token, from its latest supply reading."""
+
+    chain_slug: str
+    chain_name: str
+    chain_kind: str
+    multiplier: Decimal
+    observed_at: dt.datetime
+    read: bool  # False: the chain's reading carries no multiplier and 1 is assumed
+
+
+def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplier]]:
+    """{token id: the multiplier of each deployment's latest supply reading}, one query.
+
+    Solana: the Token-2022 scaled-UI-amount multiplier in force at the read slot (a mint
+    without the extension: 1). EVM: 1, as the chain sync reads no multiplier of the token
+    contract yet. Deployments never read are left out.
+    """
+    newest = SupplyObservation.objects.filter(deployment=OuterRef("pk")).order_by(
+        "-observed_at", "-block_number"
+    )
+    rows = (
+        Deployment.objects.filter(token_id__in=list(token_ids))
+        .annotate(
+            latest_ui_multiplier=Subquery(newest.values("ui_multiplier")[:1]),
+            latest_observed_at=Subquery(newest.values("observed_at")[:1]),
+        )
+        .filter(latest_observed_at__isnull=False)
+        .order_by("chain__name", "pk")
+        .values_list(
+            "token_id",
+            "chain__slug",
+            "chain__name",
+            "chain__kind",
+            "latest_ui_multiplier",
+            "latest_observed_at",
+        )
+    )
+    out: dict[int, list[ChainMultiplier]] = {}
+    for token_id, slug, name, kind, ui_multiplier, observed_at in rows:
+        # ExactDecimalField reads back through from_db_value only on the model field.
+        multiplier = None if ui_multiplier is None else Decimal(str(ui_multiplier))
+        out.setdefault(token_id, []).append(
+            ChainMultiplier(
+                chain_slug=slug,
+                chain_name=name,
+                chain_kind=kind,
+                multiplier=Decimal(1) if multiplier is None else multiplier,
+                observed_at=observed_at,
+                read=multiplier is not None or kind == Chain.Kind.SOLANA,
+            )
+        )
     return out

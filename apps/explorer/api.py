@@ -7,6 +7,7 @@ from rest_framework.serializers import BaseSerializer
 
 from apps.catalog.models import Token
 from apps.core.api import SYMBOL_PARAMETER, error_responses
+from apps.markets.oracle import oracle_status
 
 from . import selectors
 from .examples import TOKEN_DETAIL_EXAMPLE, TOKEN_EXAMPLE
@@ -38,8 +39,9 @@ from .serializers import TokenDetailSerializer, TokenSerializer
     retrieve=extend_schema(
         summary="One token",
         description=(
-            "One token with venues, documents, corporate actions and each deployment's "
-            "latest supply reading (null before the first)."
+            "One token with venues, documents, corporate actions, each deployment's "
+            "latest supply reading (null before the first) and its price oracle's latest "
+            "report beside the site's figures (null without a Data Streams feed)."
         ),
         parameters=[SYMBOL_PARAMETER],
         responses={200: TokenDetailSerializer, **error_responses(not_found=True)},
@@ -60,6 +62,11 @@ class TokenViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return selectors.token_page()
         return Token.objects.for_catalog()
+
+    def get_object(self) -> Token:
+        token = super().get_object()
+        token.oracle_status = oracle_status(token.pk)  # type: ignore[attr-defined]
+        return token
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return TokenDetailSerializer if self.action == "retrieve" else TokenSerializer

@@ -10,3 +10,6 @@ class ExplorerConfig(AppConfig):
     name = "apps.explorer"
     label = "explorer"
     verbose_name = "Explorer"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (validates the /compare/ data file)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.markets.examples import ORACLE_STATUS
+
 TOKEN_EXAMPLE: dict[str, Any] = {
     "symbol": "AAPLx",
     "name": "Apple Inc. xStock",
@@ -64,4 +66,5 @@ TOKEN_DETAIL_EXAMPLE: dict[str, Any] = {
     ],
     "documents": [],
     "corporate_actions": [],
+    "oracle": ORACLE_STATUS,
 }

@@ -20,6 +20,7 @@ from apps.catalog.models import (
 )
 from apps.chains.serializers import SupplySerializer
 from apps.core.api import DecimalTextField
+from apps.markets.serializers import OracleStatusSerializer
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -139,6 +140,22 @@ class TokenDetailSerializer(TokenSerializer):
     venues = VenueSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
     corporate_actions = CorporateActionSerializer(many=True, read_only=True)
+    oracle = serializers.SerializerMethodField(
+        help_text="The latest Chainlink Data Streams report beside the site's own figures, "
+        "or null when the token has no Data Streams feed."
+    )
 
     class Meta(TokenSerializer.Meta):
-        fields = [*TokenSerializer.Meta.fields, "venues", "documents", "corporate_actions"]
+        fields = [
+            *TokenSerializer.Meta.fields,
+            "venues",
+            "documents",
+            "corporate_actions",
+            "oracle",
+        ]
+
+    @extend_schema_field(OracleStatusSerializer(allow_null=True))
+    def get_oracle(self, token: Token) -> dict[str, Any] | None:
+        """The status attached as `oracle_status` by the view."""
+        status = getattr(token, "oracle_status", None)
+        return OracleStatusSerializer(status, context=self.context).data if status else None

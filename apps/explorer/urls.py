@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tokens/", views.token_list, name="token-list"),
     path("tokens/<symbol:symbol>/", views.token_detail, name="token-detail"),
+    path("compare/", views.compare, name="compare"),
 ]

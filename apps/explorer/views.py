@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -21,8 +22,12 @@ from apps.reserves.selectors import attach_backing
 from apps.reserves.services import reserves_version
 
 from . import selectors
+from .compare import ComparisonError
+from .compare import load as load_comparison
 from .filters import TokenFilter
 from .pagination import MAX_PAGE, whole_number, window_page
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
@@ -106,3 +111,26 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
+
+
+COMPARE_TABLE = "explorer/compare.html#table"
+COMPARE_CACHE_SECONDS = 86400  # the rendered table is keyed by the data file's SHA-256
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Backing models of tokenized US stocks compared, from data/backing-models.json; a data
+    file that does not validate is never shown (503, the problems logged)."""
+    try:
+        comparison = load_comparison()
+    except ComparisonError as exc:
+        log.error("compare: %s is not shown: %s", settings.COMPARE_DATA_PATH, exc)
+        return render(request, "explorer/compare_unavailable.html", status=503)
+    key = f"explorer:compare:{comparison.digest}"
+    table = cache.get(key)
+    if table is None:
+        # Nothing of the visitor in the table: rendered once per version of the file.
+        table = render_to_string(COMPARE_TABLE, {"c": comparison})
+        cache.set(key, table, timeout=COMPARE_CACHE_SECONDS)
+    context = {"c": comparison, "table": mark_safe(table)}  # noqa: S308 (our own template)
+    return render(request, "explorer/compare.html", context)

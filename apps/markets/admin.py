@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import Bar, Quote
+from .models import Bar, OracleReport, Quote
 
 
 @admin.register(Quote)
@@ -45,4 +45,31 @@ class BarAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Bar._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OracleReport)
+class OracleReportAdmin(admin.ModelAdmin):
+    """Data Streams reports as read: evidence, never edited."""
+
+    list_display = [
+        "observed_at",
+        "token",
+        "market_status",
+        "current_multiplier",
+        "price",
+        "tokenized_price",
+        "verification",
+        "demo",
+    ]
+    list_filter = ["verification", "demo", "market_status"]
+    search_fields = ["token__symbol", "feed_id"]
+    list_select_related = ["token"]
+    date_hierarchy = "observed_at"
+    readonly_fields = [f.name for f in OracleReport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -20,8 +20,9 @@ from apps.core.formatting import parse_since
 
 from . import examples
 from .models import Bar
+from .oracle import oracle_statuses
 from .selectors import attach_prices, with_prices
-from .serializers import LatestPricesSerializer, PriceHistorySerializer
+from .serializers import LatestPricesSerializer, OracleListSerializer, PriceHistorySerializer
 from .views import cached_body, conditional
 
 MAX_BARS = 2000  # per answer; ask again with a later `since` for more
@@ -117,3 +118,31 @@ class TokenPricesView(APIView):
             "bars": rows,
         }
         return Response(PriceHistorySerializer(body).data)
+
+
+class OracleView(APIView):
+    """Every token with a Chainlink Data Streams feed: its latest report (market status,
+    multipliers, prices, signers, the signed report itself) beside the NYSE session and
+    the multiplier each chain applies, and whether they disagree."""
+
+    @extend_schema(
+        summary="The price oracle beside the site's figures",
+        description=(
+            "A token's latest Data Streams v10 report disagrees when its market status "
+            "contradicts the NYSE session at the report's time (open with no session at all, "
+            "closed during the regular session, five minutes of grace around an open or a "
+            "close) or its current multiplier differs from a chain's. A report older than the "
+            "allowed age is `stale` and judged no more. At most three queries."
+        ),
+        responses={200: OracleListSerializer, **error_responses()},
+        examples=[
+            OpenApiExample(
+                "one token", value=examples.ORACLE, response_only=True, status_codes=["200"]
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        statuses = list(oracle_statuses(now=now).values())
+        body = {"as_of": now, "count": len(statuses), "results": statuses}
+        return Response(OracleListSerializer(body).data)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from apps.catalog.models import Security, Token
+from apps.catalog.models import PriceFeed, Security, Token
 from apps.core.fields import ExactDecimalField
 
 PRICE_DIGITS = 30  # max_digits of a price: 20 integer digits, 10 decimals
@@ -26,6 +26,7 @@ class Quote(models.Model):
         VENDOR = "vendor", "Market-data vendor"
         ORACLE = "oracle", "On-chain oracle"
         VENUE = "venue", "Trading venue"
+        DATASTREAMS = "datastreams", "Chainlink Data Streams"
 
     class Status(models.TextChoices):
         PUBLISHED = "published", "Published"
@@ -141,3 +142,78 @@ class Bar(models.Model):
     @property
     def change(self) -> Decimal:
         return self.close - self.open
+
+
+# Data Streams values are int192 with 18 decimals: at most 58 digits.
+REPORT_DIGITS = 60
+REPORT_PLACES = 18
+MARKET_STATUS_LABELS = {0: "Unknown", 1: "Closed", 2: "Open"}
+
+
+class OracleReport(models.Model):
+    """One Chainlink Data Streams report of a token's feed, as the client decoded it.
+
+    Values are kept exactly as reported (18 decimals); `full_report` is the signed hex the
+    API answered, the evidence anyone can decode and verify again. Unique per feed and
+    observation time: reading the same report twice stores it once.
+    """
+
+    class Verification(models.TextChoices):
+        VERIFIED = "verified", "Verified"  # signed by enough configured signers
+        UNVERIFIED = "unverified", "Unverified"  # well-formed; no signer set configured
+
+    price_feed = models.ForeignKey(
+        PriceFeed, on_delete=models.CASCADE, related_name="oracle_reports"
+    )
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="oracle_reports")
+    feed_id = models.CharField(max_length=66)
+    schema = models.CharField(max_length=8)
+    observed_at = models.DateTimeField(help_text="observationsTimestamp")
+    valid_from = models.DateTimeField(help_text="validFromTimestamp")
+    expires_at = models.DateTimeField(help_text="expiresAt: last time it verifies on chain")
+    last_update_at = models.DateTimeField(
+        null=True, blank=True, help_text="lastUpdateTimestamp: the price's last update"
+    )
+    price = ExactDecimalField(
+        max_digits=REPORT_DIGITS, decimal_places=REPORT_PLACES, help_text="the underlying's"
+    )
+    tokenized_price = ExactDecimalField(
+        max_digits=REPORT_DIGITS, decimal_places=REPORT_PLACES, null=True, blank=True
+    )
+    market_status = models.PositiveBigIntegerField(help_text="0 unknown, 1 closed, 2 open")
+    current_multiplier = ExactDecimalField(
+        max_digits=REPORT_DIGITS, decimal_places=REPORT_PLACES, null=True, blank=True
+    )
+    new_multiplier = ExactDecimalField(
+        max_digits=REPORT_DIGITS, decimal_places=REPORT_PLACES, null=True, blank=True
+    )
+    activation_at = models.DateTimeField(null=True, blank=True)
+    native_fee = ExactDecimalField(max_digits=REPORT_DIGITS, decimal_places=0)
+    link_fee = ExactDecimalField(max_digits=REPORT_DIGITS, decimal_places=0)
+    config_digest = models.CharField(max_length=66)
+    epoch = models.PositiveBigIntegerField()
+    round = models.PositiveSmallIntegerField()
+    signers = models.JSONField(default=list, help_text="addresses recovered from the signatures")
+    verification = models.CharField(max_length=12, choices=Verification.choices)
+    demo = models.BooleanField(default=False, help_text="served by the demo world, demo key")
+    full_report = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_feed", "observed_at"], name="oracle_report_unique_per_observation"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["token", "-observed_at"], name="oracle_report_latest"),
+            models.Index(fields=["received_at"], name="oracle_report_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.schema} report at {self.observed_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def market_status_label(self) -> str:
+        return MARKET_STATUS_LABELS.get(self.market_status, f"Unknown status {self.market_status}")

@@ -2,6 +2,7 @@
 
 A source never writes: services.sync_prices asks each configured source and records what
 it answered. A source that fails raises PriceSourceError and nothing it said is recorded.
+The Data Streams source answers per feed: the feeds that failed are left out and named.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.core import safejson
 
+from .datastreams import DataStreamsClient, DataStreamsError, SignedReport
 from .sessions import State, market_session
 
 SubjectKind = Literal["security", "token"]
@@ -321,3 +323,86 @@ class OracleSource:
                 max_age=dt.timedelta(seconds=rnd.feed.heartbeat_seconds),
             )
         return list(quotes.values())
+
+
+# --- Chainlink Data Streams ------------------------------------------------------------
+
+QUOTE_PLACES = Decimal(1).scaleb(-10)  # Quote.price keeps 10 decimals; reports keep 18
+
+
+class DataStreamsSource:
+    """The latest Chainlink Data Streams v10 report of every token with a registered feed
+    (catalog PriceFeed, provider chainlink-data-streams, schema v10).
+
+    Quotes: the token at `tokenizedPrice` (its 24/7 price) at the observation time, and the
+    underlying at `price` as of its last update. Each feed stands alone: a feed whose
+    report fails records nothing (its last good values stay) and is named in `failures`,
+    which the sync turns into a failed run; when every feed fails the fetch fails. The
+    decoded reports of the last fetch are kept in `reports` for the sync to store
+    (markets.OracleReport).
+    """
+
+    name = "datastreams"
+
+    def __init__(self, *, client: DataStreamsClient, max_age: dt.timedelta, demo: bool = False):
+        self.client = client
+        self.max_age = max_age
+        self.demo = demo
+        self.reports: list[SignedReport] = []
+        self.failures: dict[str, str] = {}  # feed id -> why it has no report this time
+
+    def feeds(self, universe: Universe) -> dict[str, TokenRef]:
+        """{feed id: token} of the universe's tokens with a v10 Data Streams feed."""
+        from apps.catalog.models import PriceFeed
+
+        tokens = {t.symbol: t for t in universe.tokens}
+        rows = PriceFeed.objects.filter(
+            provider=PriceFeed.Provider.CHAINLINK_DATA_STREAMS,
+            schema=PriceFeed.Schema.V10,
+            token__symbol__in=list(tokens),
+        ).exclude(feed_id="")
+        return {
+            feed.lower(): tokens[symbol]
+            for feed, symbol in rows.order_by("token__symbol").values_list(
+                "feed_id", "token__symbol"
+            )
+        }
+
+    def fetch(self, universe: Universe) -> list[PriceQuote]:
+        self.reports, self.failures = [], {}
+        feeds = self.feeds(universe)
+        try:
+            answers = self.client.latest_by_feed(feeds)
+        except DataStreamsError as exc:
+            raise PriceSourceError(f"{self.name}: {exc}") from exc
+        reports = []
+        for feed, answer in answers.items():
+            if isinstance(answer, DataStreamsError):
+                self.failures[feed] = f"{feeds[feed].symbol}: {answer}"
+            elif answer.data.schema != "v10":
+                self.failures[feed] = f"{feeds[feed].symbol}: feed {feed} is not a v10 feed"
+            else:
+                reports.append(answer)
+        if answers and not reports:
+            raise PriceSourceError(f"{self.name}: " + "; ".join(self.failures.values()))
+        quotes: list[PriceQuote] = []
+        underlying: dict[str, PriceQuote] = {}
+        for report in reports:
+            data, token = report.data, feeds[report.feed_id]
+            tokenized = (data.tokenized_price or Decimal(0)).quantize(QUOTE_PLACES)
+            if tokenized > 0:  # 0: the stream publishes no tokenized price
+                quotes.append(self._quote("token", token.symbol, tokenized, data.observed_at))
+            # `price` is the last trade of the underlying: dated by its last update (it
+            # does not move on weekends), never later than the observation.
+            at = min(data.last_update_at or data.observed_at, data.observed_at)
+            price = data.price.quantize(QUOTE_PLACES)
+            held = underlying.get(token.isin)
+            if price > 0 and (held is None or at > held.time):
+                underlying[token.isin] = self._quote("security", token.isin, price, at)
+        self.reports = reports
+        return quotes + list(underlying.values())
+
+    def _quote(self, kind: SubjectKind, key: str, price: Decimal, at: dt.datetime) -> PriceQuote:
+        return PriceQuote(
+            kind=kind, key=key, price=price, time=at, source=self.name, max_age=self.max_age
+        )

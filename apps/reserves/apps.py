@@ -11,7 +11,7 @@ class ReservesConfig(AppConfig):
     def ready(self) -> None:
         from apps.chains.retention import keep_observations
 
-        from . import receivers  # noqa: F401  (connects the supply and import signals)
+        from . import checks, receivers  # noqa: F401  (badge check; supply and import signals)
         from .services.retention import snapshot_observation_ids
 
         # Published snapshots must stay re-derivable: the chains pruning keeps what they name.

@@ -135,6 +135,9 @@ class Backing:
     ratio: Decimal | None
     as_of: dt.datetime | None
     provenance: dict[str, Any]
+    # Alert messages of conditions found by checks outside this computation (the oracle's),
+    # by condition; not part of the fingerprint.
+    notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:

@@ -1,4 +1,5 @@
-"""Recompute the backing after every supply sync and every custodian statement import."""
+"""Recompute the backing after every supply sync, every custodian statement import and
+every new price-oracle report (whose disagreement with the chains raises an alert)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.dispatch import receiver
 
 from apps.chains.signals import supply_synced
 from apps.custody.signals import statements_imported
+from apps.markets.signals import oracle_reports_recorded
 
 from . import tasks
 from .models import Attestation
@@ -38,3 +40,9 @@ def record_statement_events(sender: Any, *, statement_ids: list[int], **kwargs: 
 def record_attestation_event(sender: Any, instance: Attestation, created: bool, **kwargs: Any):
     if created and not kwargs.get("raw"):
         attestation_event(attestation=instance)
+
+
+@receiver(oracle_reports_recorded, dispatch_uid="reserves-after-oracle-reports")
+def recompute_after_oracle_reports(sender: Any, *, token_ids: list[int], **kwargs: Any) -> None:
+    if token_ids:
+        tasks.compute_reserves.delay_on_commit(token_ids=list(token_ids))

@@ -17,4 +17,5 @@ urlpatterns = [
         views.history_json,
         name="transparency-history-json",
     ),
+    path("transparency/<symbol:symbol>/badge.svg", views.badge, name="transparency-badge"),
 ]

@@ -3,20 +3,27 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_safe
 
 from apps.catalog.models import Token
 from apps.core import csv
+from apps.core.etag import cached_body, public_response
 from apps.core.formatting import decimal_text, parse_since
 from apps.core.http import bad_request
 
 from . import payloads, selectors
+from .badge import badge_svg
 from .charts import ratio_figure
-from .models import Alert, ReserveSnapshot
+from .models import Alert, PublicEvent, ReserveSnapshot
 from .serializers import HistorySerializer
+from .services.cache import reserves_version
+
+RECENT_EVENTS = 10  # events listed on a token's transparency page (the feed has more)
 
 
 @require_GET
@@ -61,6 +68,9 @@ def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
         "history_count": len(points),
         "multipliers": multipliers,
         "age": selectors.data_age(snapshot),
+        "events": list(PublicEvent.objects.for_token(token)[:RECENT_EVENTS]),
+        "badge_url": request.build_absolute_uri(reverse("transparency-badge", args=[symbol])),
+        "page_url": request.build_absolute_uri(reverse("transparency-token", args=[symbol])),
     }
     return render(request, "reserves/token.html", context)
 
@@ -108,4 +118,33 @@ def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     token, rows = found
     response = JsonResponse(HistorySerializer({"symbol": token.symbol, "history": rows}).data)
     response["Content-Disposition"] = f'attachment; filename="{token.symbol}-reserves.json"'
+    return response
+
+
+# The badge is embedded by other sites: any origin may load it as an image, and it is a
+# document that runs nothing.
+BADGE_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+@require_safe
+def badge(request: HttpRequest, symbol: str) -> HttpResponse:
+    """The backing ratio, status and data age as an SVG badge: the same figures as
+    /api/v1/tokens/<symbol>/reserves/, cached per reserves version for BADGE_CACHE_SECONDS
+    (the age it shows is at most that old)."""
+
+    def build() -> bytes:
+        token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
+        snapshot = ReserveSnapshot.objects.filter(token=token).defer("provenance").first()
+        summary = payloads.snapshot_summary(token, snapshot)
+        return badge_svg(summary, now=timezone.now()).encode()
+
+    seconds = settings.BADGE_CACHE_SECONDS
+    body = cached_body(
+        f"reserves:badge:{symbol}", versions=[reserves_version()], build=build, timeout=seconds
+    )
+    response = public_response(
+        request, body, content_type="image/svg+xml; charset=utf-8", max_age=seconds
+    )
+    response["Content-Security-Policy"] = BADGE_CSP
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

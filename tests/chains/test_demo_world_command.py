@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,6 +35,27 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
+# Two real v10 feed ids (public facts, `chainlink_feeds`), for a registry that has none yet.
+REGISTER_FEEDS = """
+from apps.catalog.models import PriceFeed, Token
+for symbol, feed in (
+    ("AAPLx", "0x000a7a12270b5a30236bf410679df0c6bb1bba2b40e5d86847748ff1c8f8452b"),
+    ("TSLAx", "0x000a80c655069b61d168b887d5e7f4231fe288c6ccb84b1854c9ccead20f3398"),
+):
+    PriceFeed.objects.get_or_create(
+        token=Token.objects.get(symbol=symbol), provider="chainlink-data-streams", schema="v10",
+        defaults={"feed_id": feed},
+    )
+"""
+
+
+def _reports(db: sqlite3.Connection) -> tuple[int, int, int, int]:
+    return db.execute(
+        "SELECT count(*), sum(demo), sum(verification = 'verified'), count(DISTINCT token_id)"
+        " FROM markets_oraclereport"
+    ).fetchone()
+
+
 def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
     ports = {"ETHEREUM": free_port(), "BASE": free_port(), "SOLANA": free_port()}
     env = {
@@ -44,7 +66,11 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
         **{f"RPC_URL_{slug}": f"http://127.0.0.1:{port}" for slug, port in ports.items()},
     }
     manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-    for argv in (["migrate", "-v0"], ["load_registry", str(settings.REGISTRY_PATH)]):
+    for argv in (
+        ["migrate", "-v0"],
+        ["load_registry", str(settings.REGISTRY_PATH)],
+        ["shell", "-c", REGISTER_FEEDS],
+    ):
         subprocess.run([*manage, *argv], env=env, check=True, capture_output=True, timeout=120)
 
     log = tmp_path / "demo.out"
@@ -72,11 +98,26 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
             assert "Back office (demo data): 7 fictitious applicants in every state" in text
             worker_pid = int(re.search(r"celery worker \+ beat: pid (\d+)", text).group(1))
             assert _alive(worker_pid)
+            # The local Data Streams endpoint, read once by demo_world itself, then by the
+            # worker through the environment it was given (MARKETS_DATASTREAMS_URL ...).
+            assert re.search(
+                r"Chainlink Data Streams \(demo\): 2 v10 feeds on http://127.0.0.1:\d+, "
+                r"2 reports read",
+                text,
+            ), text
+            db = sqlite3.connect(tmp_path / "db.sqlite3")
+            while (_reports(db) or (0,))[0] < 4:  # the worker's first sync_prices
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(1)
+            count, demo, verified, tokens = _reports(db)
+            assert demo == verified == count and tokens == 2
+            db.close()
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=60)
     text = log.read_text()
     assert "celery worker + beat: stopped" in text
+    assert "Data Streams endpoint: stopped" in text
     assert not _alive(worker_pid)
     assert not _listening(ports["ETHEREUM"]) and not _listening(ports["BASE"])
     assert (tmp_path / "devchain" / "ethereum.json").exists()  # state kept for the next run

@@ -7,7 +7,16 @@ from django.conf import settings
 
 from xstocks_site.celery import app
 
-OURS = ("apps.", "core.", "chains.", "markets.", "compliance.", "jurisdictions.", "onboarding.")
+OURS = (
+    "apps.",
+    "core.",
+    "chains.",
+    "markets.",
+    "compliance.",
+    "jurisdictions.",
+    "onboarding.",
+    "alerts.",
+)
 
 
 def _our_tasks():

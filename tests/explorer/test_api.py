@@ -11,17 +11,18 @@ pytestmark = pytest.mark.django_db
 
 # Pinned SQL queries per answer, the same at 8 and at 120 tokens: the count, the page of
 # tokens with issuer and underlying, their deployments; one token adds its venues,
-# documents, corporate actions and each deployment's latest supply.
+# documents, corporate actions, each deployment's latest supply and its oracle feed.
 API_LISTS = [
     ("/api/v1/tokens/?limit=600", 3),
     ("/api/v1/tokens/?chain=solana&sort=-symbol", 3),
     ("/api/v1/tokens/?q=zzz", 1),  # nothing matches: no page query
-    ("/api/v1/tokens/B3x/", 6),
+    ("/api/v1/tokens/B3x/", 7),
     ("/api/v1/prices/", 1),
     ("/api/v1/reserves/", 2),
     ("/api/v1/tokens/B3x/reserves/", 3),
     ("/api/v1/tokens/B3x/reserves/history/", 2),
     ("/api/v1/tokens/B3x/prices/", 2),
+    ("/api/v1/oracle/", 1),  # no Data Streams feed: the feeds query alone
 ]
 
 

@@ -39,10 +39,10 @@ def test_catalogue_pages_run_a_pinned_number_of_queries(
 
 def test_token_page_runs_a_pinned_number_of_queries(backed_catalogue, get_with_queries):
     # token, deployments, their latest supply, venues, documents, corporate actions,
-    # latest snapshot, open alerts, price, chart bars, oracle rounds.
+    # latest snapshot, open alerts, price, chart bars, oracle rounds, Data Streams feed.
     for size in (8, 120):
         backed_catalogue(size)
-        html = get_with_queries("/tokens/B3x/", 11).content.decode()
+        html = get_with_queries("/tokens/B3x/", 12).content.decode()
         assert "100.25" in html and "100.00 %" in html
 
 

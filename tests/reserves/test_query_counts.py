@@ -23,11 +23,12 @@ def _compute_queries() -> tuple[int, int]:
 
 # Pinned SQL queries per page, the same at 8 and at 128 tokens.
 PAGES = {
-    # tokens, latest snapshots, prices of the underlyings, open alerts, attestations
-    "/transparency/": 5,
+    # tokens, latest snapshots, prices of the underlyings, open alerts, attestations, oracle
+    # feeds
+    "/transparency/": 6,
     # token, deployments, venues, documents, corporate actions, snapshot, history,
-    # open alerts, attestations
-    "/transparency/B0x/": 9,
+    # open alerts, attestations, oracle feed, recent public events
+    "/transparency/B0x/": 11,
     "/api/v1/reserves/": 2,  # tokens, latest snapshots
     "/api/v1/tokens/B0x/reserves/": 3,  # token, snapshot, attestations
     "/api/v1/tokens/B0x/reserves/history/": 2,  # token, history

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.markets.models import Bar, Quote
+from apps.markets.models import Bar, OracleReport, Quote
 from apps.markets.services.recording import _floor, _subject_key
 
 log = logging.getLogger("apps.markets.services")
@@ -56,8 +56,9 @@ def _roll_up(*, finer: str, coarser: str, before: dt.datetime) -> tuple[int, int
 def compact_history(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Roll 1-minute bars older than a day into hourly ones and hourly bars older than a
     month into daily ones, then drop the finer bars; drop published and rejected quotes
-    older than the quote retention, except the newest of each subject and source.
-    Held quotes stay until reviewed."""
+    older than the quote retention, except the newest of each subject and source, and
+    Data Streams reports older than it, except each feed's newest. Held quotes stay until
+    reviewed."""
     now = now or timezone.now()
     hours_made, minutes_dropped = _roll_up(
         finer=Bar.Interval.MINUTE, coarser=Bar.Interval.HOUR, before=now - MINUTE_RETENTION
@@ -74,10 +75,18 @@ def compact_history(*, now: dt.datetime | None = None) -> dict[str, int]:
         .exclude(pk__in=keep_ids)
         .delete()
     )
+    # Data Streams reports: the same retention; each feed's latest report stays.
+    newest_reports = OracleReport.objects.values("price_feed_id").annotate(newest=Max("pk"))
+    reports_dropped, _ = (
+        OracleReport.objects.filter(received_at__lt=cutoff)
+        .exclude(pk__in=[row["newest"] for row in newest_reports])
+        .delete()
+    )
     return {
         "hourly_bars_rolled_up": hours_made,
         "minute_bars_dropped": minutes_dropped,
         "daily_bars_rolled_up": days_made,
         "hourly_bars_dropped": hours_dropped,
         "quotes_dropped": quotes_dropped,
+        "oracle_reports_dropped": reports_dropped,
     }

@@ -11,15 +11,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.catalog.models import Security, Token
 from apps.core.models import JobRun
-from apps.core.redaction import scrub
+from apps.core.redaction import REDACTED, scrub
+from apps.markets.datastreams import DataStreamsClient, DataStreamsError
 from apps.markets.models import Quote
+from apps.markets.services.oracle_reports import record_reports
 from apps.markets.services.recording import record_quotes
 from apps.markets.sources import (
+    DataStreamsSource,
     OracleSource,
     PriceSource,
     PriceSourceError,
@@ -45,6 +49,8 @@ def configured_sources() -> list[PriceSource]:
             sources.append(SimulatorSource(seed=settings.MARKETS_SIMULATOR_SEED))
         elif name == "oracle":
             sources.append(OracleSource())
+        elif name == "datastreams":
+            sources.append(datastreams_source())
         elif name in {"vendor", "venue"}:
             prefix = f"MARKETS_{name.upper()}"
             url = getattr(settings, f"{prefix}_URL")
@@ -62,6 +68,53 @@ def configured_sources() -> list[PriceSource]:
         else:
             raise ImproperlyConfigured(f"MARKETS_SOURCES: unknown price source {name!r}")
     return sources
+
+
+def datastreams_source() -> DataStreamsSource:
+    """The Chainlink Data Streams source configured from MARKETS_DATASTREAMS_* settings."""
+    missing = [
+        f"MARKETS_DATASTREAMS_{name}"
+        for name in ("URL", "API_KEY", "API_SECRET")
+        if not getattr(settings, f"MARKETS_DATASTREAMS_{name}")
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"{', '.join(missing)} must be set to use datastreams")
+    try:
+        client = DataStreamsClient(
+            base_url=settings.MARKETS_DATASTREAMS_URL,
+            client_id=settings.MARKETS_DATASTREAMS_API_KEY,
+            secret=settings.MARKETS_DATASTREAMS_API_SECRET,
+            timeout=settings.MARKETS_HTTP_TIMEOUT_SECONDS,
+            signers=frozenset(settings.MARKETS_DATASTREAMS_SIGNERS),
+            min_signatures=settings.MARKETS_DATASTREAMS_MIN_SIGNATURES,
+        )
+    except DataStreamsError as exc:
+        raise ImproperlyConfigured(f"MARKETS_DATASTREAMS_*: {exc}") from exc
+    return DataStreamsSource(
+        client=client,
+        max_age=dt.timedelta(seconds=settings.MARKETS_DATASTREAMS_MAX_AGE_SECONDS),
+        demo=settings.MARKETS_DATASTREAMS_DEMO,
+    )
+
+
+MIN_CREDENTIAL_CHARS = 8  # shorter "credentials" are not looked for in messages
+
+
+def _scrub(text: str) -> str:
+    """An error message without what it must not show: the keys vendor, venue and Data
+    Streams URLs may carry, and the Data Streams credentials (never put in a message by
+    the client; removed here should a library echo one)."""
+    urls = (
+        settings.MARKETS_VENDOR_URL,
+        settings.MARKETS_VENUE_URL,
+        settings.MARKETS_DATASTREAMS_URL,
+    )
+    text = scrub(text, urls=urls)
+    credentials = (settings.MARKETS_DATASTREAMS_API_KEY, settings.MARKETS_DATASTREAMS_API_SECRET)
+    for credential in credentials:
+        if len(credential) >= MIN_CREDENTIAL_CHARS:
+            text = text.replace(credential, REDACTED)
+    return text
 
 
 def build_universe(*, at: dt.datetime | None = None) -> Universe:
@@ -124,8 +177,6 @@ def sync_prices(
 
 def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
     run = JobRun.start(job="sync_prices")
-    # Vendor and venue URLs may carry a key: errors are stored without it.
-    secrets = (settings.MARKETS_VENDOR_URL, settings.MARKETS_VENUE_URL)
     result = SyncResult()
     try:
         universe = build_universe(at=at)
@@ -133,19 +184,26 @@ def _sync(sources: Sequence[PriceSource], at: dt.datetime | None) -> SyncResult:
             try:
                 quotes = source.fetch(universe)
             except PriceSourceError as exc:
-                message = scrub(str(exc), urls=secrets)
+                message = _scrub(str(exc))
                 log.warning("price source %s failed: %s", source.name, message)
                 result.errors[source.name] = message
                 continue
-            result.counts[source.name] = record_quotes(quotes=quotes).counts()
+            with transaction.atomic():
+                counts = record_quotes(quotes=quotes).counts()
+                if isinstance(source, DataStreamsSource):
+                    counts["reports"] = record_reports(reports=source.reports, demo=source.demo)
+            result.counts[source.name] = counts
+            if isinstance(source, DataStreamsSource) and source.failures:
+                # The other feeds were recorded; these keep their last good values.
+                message = _scrub("; ".join(source.failures.values()))
+                log.warning("price source %s failed for some feeds: %s", source.name, message)
+                result.errors[source.name] = message
     except Exception as exc:
         run.status = JobRun.Status.FAILED
-        run.error = scrub(f"{type(exc).__name__}: {exc}", urls=secrets)
+        run.error = _scrub(f"{type(exc).__name__}: {exc}")
         raise
     else:
-        run.error = scrub(
-            "\n".join(f"{name}: {err}" for name, err in result.errors.items()), urls=secrets
-        )
+        run.error = _scrub("\n".join(f"{name}: {err}" for name, err in result.errors.items()))
         run.status = JobRun.Status.FAILED if result.errors else JobRun.Status.OK
     finally:
         run.finished_at = timezone.now()

@@ -10,6 +10,8 @@ from apps.reserves.models import Alert
 
 
 def alert_message(token: Token, condition: str, backing: Backing) -> str:
+    if condition in backing.notes:
+        return backing.notes[condition]
     if condition == Alert.Condition.UNDER_BACKED:
         return (
             f"{token.symbol} is under-backed: {decimal_text(backing.shares_held)} shares held "

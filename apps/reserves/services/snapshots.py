@@ -17,6 +17,7 @@ from .alerts import alert_message
 from .cache import bump_reserves_version
 from .email import email_alerts
 from .events import alert_events
+from .oracle import add_oracle_conditions
 
 BATCH = 500  # snapshots per INSERT; ~1,000 tokens in two statements
 
@@ -36,6 +37,7 @@ def compute_snapshots(
         return []
     inputs = load_inputs(tokens)
     backings = [compute_backing(token=t, inputs=inputs, now=now) for t in tokens]
+    add_oracle_conditions(backings=backings, now=now)
     token_ids = [t.pk for t in tokens]
     # Provenance is not needed to compare fingerprints; it loads lazily if a caller reads it.
     latest = {

@@ -2,13 +2,15 @@
 
 Starts one anvil per local EVM chain of the registry (state kept under var/devchain/),
 places every token and oracle there, starts the local Solana chain when its command is
-installed, a Celery worker with embedded beat on the configured broker, and runserver;
-then simulates mints, burns, bridge transfers and prices until Ctrl-C.
+installed, a local Chainlink Data Streams endpoint (its reports priced from the simulator),
+a Celery worker with embedded beat on the configured broker, and runserver; then
+simulates mints, burns, bridge transfers and prices until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib.util
 import os
 import random
@@ -26,7 +28,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import Chain
-from apps.devchain import contracts, demo_back_office, evm_demo, evm_world
+from apps.devchain import contracts, datastreams_demo, demo_back_office, evm_demo, evm_world
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -56,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-web", action="store_true", help="no runserver")
         parser.add_argument("--no-worker", action="store_true", help="no Celery worker")
         parser.add_argument("--seed", type=int, default=0, help="random seed of the simulator")
+        parser.add_argument(
+            "--datastreams-port",
+            type=int,
+            default=0,
+            help="port of the local Data Streams endpoint (default: a free one)",
+        )
 
     def handle(self, *args: object, **options) -> None:
         var = Path(settings.VAR_DIR)
@@ -63,8 +71,11 @@ class Command(BaseCommand):
         logs.mkdir(parents=True, exist_ok=True)
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.anvils: list[AnvilNode] = []
+        self.datastreams: datastreams_demo.DataStreamsServer | None = None
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Links in the alert e-mails the worker sends point at this site (unless set).
+        os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
@@ -79,6 +90,7 @@ class Command(BaseCommand):
             )
             self._start_solana(logs)
             self._first_sync()
+            self._start_datastreams(options["datastreams_port"])
             back_office = demo_back_office.seed_back_office()
             if not options["no_worker"]:
                 self._spawn(
@@ -190,6 +202,28 @@ class Command(BaseCommand):
         written = write_demo_custody_statements(under_backed="TSLAx")
         self.stdout.write(f"custodians: {len(written)} demo statements written and imported")
 
+    def _start_datastreams(self, port: int) -> None:
+        """The local Data Streams endpoint, priced from the simulator's quotes; the worker and
+        the site spawned after this read it through their environment, and a first read
+        now gives the pages the oracle's figures at once."""
+        from apps.markets.services import sync_prices
+
+        server = datastreams_demo.DataStreamsServer(datastreams_demo.SimulatorPrices(), port=port)
+        self.datastreams = server.start()
+        os.environ.update(datastreams_demo.site_environment(server, settings.MARKETS_SOURCES))
+        source = datastreams_demo.demo_source(
+            server,
+            max_age=dt.timedelta(seconds=settings.MARKETS_DATASTREAMS_MAX_AGE_SECONDS),
+            timeout=settings.MARKETS_HTTP_TIMEOUT_SECONDS,
+        )
+        result = sync_prices(sources=[source])
+        reports = result.counts.get("datastreams", {}).get("reports", 0)
+        errors = f"; {result.errors['datastreams']}" if "datastreams" in result.errors else ""
+        self.stdout.write(
+            f"Chainlink Data Streams (demo): {len(server.book.feeds())} v10 feeds on "
+            f"{server.url}, {reports} reports read{errors}"
+        )
+
     def _spawn(self, name: str, argv: list[str], log: Path | None) -> None:
         out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and tools
@@ -216,6 +250,9 @@ class Command(BaseCommand):
                         os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait(timeout=5)
             self.stdout.write(f"{name}: stopped")
+        if self.datastreams is not None:
+            self.datastreams.stop()
+            self.stdout.write("Data Streams endpoint: stopped")
         for node in reversed(self.anvils):
             node.stop()
             self.stdout.write(f"anvil on port {node.port}: stopped")
