@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 
@@ -218,7 +219,9 @@ def test_a_newer_list_naming_an_approved_investor_reopens_the_review(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert officer.email in message.to
-    assert f"Case #{case.pk}" in message.body and "Alice" not in message.body
+    page = f"{settings.SITE_URL}/compliance/cases/{case.pk}/"
+    assert f"Case #{case.pk} ({page})" in message.body
+    assert "Alice" not in message.body
 
     load.refresh_from_db()
     assert load.rescreen_counts["entries_compared"] == 1  # NK-9 only: what changed

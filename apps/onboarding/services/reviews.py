@@ -71,8 +71,10 @@ def open_review(
 
 
 def case_line(case: KycCase, reason: str) -> str:
-    """One line of an officer alert: the case, its page and why (no investor details)."""
-    return f"Case #{case.pk} ({reverse('compliance:case', args=[case.pk])}): {reason}"
+    """One line of an officer alert: the case, its page (SITE_URL) and why (no investor
+    details)."""
+    page = settings.SITE_URL + reverse("compliance:case", args=[case.pk])
+    return f"Case #{case.pk} ({page}): {reason}"
 
 
 @dataclass(frozen=True)
