@@ -141,7 +141,7 @@ class DocumentForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
     expires_on = forms.DateField(
-        label="Valid until (identity documents: the expiry date printed on it)",
+        label="Valid until (passport or ID card: the expiry date printed on it)",
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
