@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "apps.compliance",
     "apps.onboarding",
     "apps.alerts",
+    "apps.portfolio",
     "apps.explorer",
 ]
 
@@ -596,6 +597,16 @@ CELERY_BEAT_SCHEDULE["alerts-retry-deliveries"] = {
 CELERY_BEAT_SCHEDULE["alerts-prune-unconfirmed"] = {
     "task": "alerts.prune_unconfirmed",
     "schedule": float(RETENTION_PRUNE_SECONDS),
+}
+
+# --- Portfolio (apps.portfolio): what approved investors' verified wallets hold ---
+# Beat reads every verified wallet on every chain with a node this often (a wallet is also
+# read as soon as it is verified).
+PORTFOLIO_REFRESH_SECONDS = envint("PORTFOLIO_REFRESH_SECONDS", "300")
+CELERY_BEAT_SCHEDULE["portfolio-refresh-all"] = {
+    "task": "portfolio.refresh_all",
+    "schedule": float(PORTFOLIO_REFRESH_SECONDS),
+    "options": {"expires": float(PORTFOLIO_REFRESH_SECONDS)},
 }
 
 # Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do

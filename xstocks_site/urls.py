@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("accounts/", include("apps.onboarding.account_urls")),
     path("onboarding/", include("apps.onboarding.urls")),
+    path("portfolio/", include("apps.portfolio.urls")),
     path("compliance/", include("apps.compliance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -469,6 +469,58 @@ def read_oracles(
     )
 
 
+# --- wallet balances (the investor portfolio) ------------------------------------------
+# Imported here rather than above so this section stays an addition to the module.
+from .readings import BalanceReading, BalanceSnapshot, WalletBalances  # noqa: E402
+
+
+@scrubbed_errors
+def read_balances(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    expected_chain_id: int,
+    tokens: Sequence[str],
+    owners: Sequence[str],
+    confirmations: int = 0,
+    block: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> BalanceSnapshot:
+    """balanceOf(owner) of every token for every owner, and each token's decimals(), at one
+    pinned block, in the same JSON-RPC batches as the supply reads (CALLS_PER_BATCH calls a
+    batch): tokens x (owners + 1) calls in 2 + ceil(calls / CALLS_PER_BATCH) round trips.
+
+    The issuer's contract rebases: balanceOf() is already in underlying units, so nothing
+    is scaled here. Every owner gets a WalletBalances at the same block, with one reading
+    per token (zeros included).
+    """
+    node = _Node(rpc_url=rpc_url, chain_name=chain_name, timeout=timeout)
+    contracts = list(dict.fromkeys(_address(node, t) for t in tokens))
+    holders = list(dict.fromkeys(_address(node, o) for o in owners))
+    if not contracts or not holders:
+        return BalanceSnapshot(chain_id=None, wallets=(), round_trips=0)
+    chain_id, number = node.pin_block(
+        expected_chain_id=expected_chain_id, confirmations=confirmations, block=block
+    )
+    calls = [_Call("decimals()", token, DECIMALS) for token in contracts]
+    for owner in holders:
+        data = BALANCE_OF + abi_encode(["address"], [owner])
+        calls.extend(_Call(f"balanceOf({owner})", token, data) for token in contracts)
+    ref, results = node.read_at(number, calls)
+    decimals = [node.decode(["uint8"], results[i], calls[i])[0] for i in range(len(contracts))]
+    wallets = []
+    for n, owner in enumerate(holders):
+        start = len(contracts) * (n + 1)
+        balances = []
+        for k, token in enumerate(contracts):
+            (raw,) = node.decode(["uint256"], results[start + k], calls[start + k])
+            balances.append(BalanceReading(token=token, raw_balance=raw, decimals=decimals[k]))
+        wallets.append(WalletBalances(owner=owner, block=ref, balances=tuple(balances)))
+    return BalanceSnapshot(
+        chain_id=chain_id, wallets=tuple(wallets), round_trips=node.provider.round_trips
+    )
+
+
 # --- ERC-20 Transfer logs (exposure scan) ----------------------------------------------
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()

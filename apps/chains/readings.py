@@ -124,6 +124,43 @@ class OracleSnapshot:
     round_trips: int
 
 
+@dataclass(frozen=True)
+class BalanceReading:
+    """One wallet's balance of one token, in the token's smallest unit.
+
+    EVM: balanceOf() of the token contract (the issuer's contract already counts in
+    underlying units). Solana: the raw amounts of every token account the wallet owns for
+    the mint, summed (the scaled-UI multiplier is not applied: the raw amount is the fact).
+    """
+
+    token: str  # EIP-55 contract address or base58 mint
+    raw_balance: int
+    decimals: int
+    accounts: int = 1  # Solana: token accounts summed into raw_balance
+
+
+@dataclass(frozen=True)
+class WalletBalances:
+    """The balances of one wallet, all read at one block (EVM) or slot (Solana).
+
+    Tokens that were asked for and are missing from `balances` are held 0.
+    """
+
+    owner: str  # EIP-55 or base58 address
+    block: BlockRef
+    balances: tuple[BalanceReading, ...]
+
+
+@dataclass(frozen=True)
+class BalanceSnapshot:
+    """Balances of several wallets on one chain, and what reading them cost."""
+
+    chain_id: int | None  # as the node reported it (EVM); None for Solana
+    wallets: tuple[WalletBalances, ...]
+    round_trips: int
+    commitment: str = ""  # Solana commitment used
+
+
 # --- Token transfers (the exposure scan of apps.onboarding) ------------------------------
 #
 #     evm.read_transfers(*, rpc_url: str, chain_name: str, expected_chain_id: int,

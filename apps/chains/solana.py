@@ -459,6 +459,185 @@ def _token_amount(
     return amount
 
 
+# --- wallet balances (the investor portfolio) ------------------------------------------
+# Imported here rather than above so this section stays an addition to the module.
+from solana.rpc.models import TokenAccountOpts  # noqa: E402
+from solders.rpc.responses import GetTokenAccountsByOwnerJsonParsedResp  # noqa: E402
+
+from apps.chains.readings import BalanceReading, BalanceSnapshot, WalletBalances  # noqa: E402
+
+# getTokenAccountsByOwner requests in flight at once (one per wallet): a public node
+# rate-limits a burst, and a handful keeps a read of hundreds of wallets to seconds.
+MAX_CONCURRENT_OWNERS = 8
+JSON_PARSED_PROGRAM = "spl-token-2022"  # how jsonParsed names the Token-2022 program
+U64_MAX = 2**64 - 1
+TOKEN_ACCOUNT_STATES = ("initialized", "frozen")  # a frozen account still holds its tokens
+
+
+@scrubbed_errors
+def read_token_balances(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    owners: Sequence[str],
+    mints: Sequence[str],
+    commitment: str = "finalized",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> BalanceSnapshot:
+    """The Token-2022 balances of every owner for the given mints.
+
+    One getTokenAccountsByOwner per owner (programId Token-2022, encoding jsonParsed), at
+    most MAX_CONCURRENT_OWNERS at a time. Each owner's balances come from one reply, so
+    they share its context slot (`block.number`; Solana nodes answer no block hash or time
+    with it). The raw `amount` of every token account of a mint is summed as an integer;
+    `uiAmount` is never used (it is a float, and scaled or not depending on the node's
+    version). Accounts of other mints are ignored. Raises ChainReadError naming the chain,
+    the node and the cause.
+    """
+    node = node_label(rpc_url)
+    where = f"{chain_name} ({node})"
+    parts = urlsplit(rpc_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ChainReadError(f"{where}: the RPC URL must be http(s)://host[:port]")
+    if commitment not in COMMITMENTS:
+        raise ValueError(f"commitment must be one of {', '.join(COMMITMENTS)}, not {commitment!r}")
+    keys = list(dict.fromkeys(_pubkey(o, chain_name, node, "wallet") for o in owners))
+    wanted = {str(_pubkey(m, chain_name, node, "mint")) for m in mints}
+    if not keys or not wanted:
+        return BalanceSnapshot(chain_id=None, wallets=(), round_trips=0, commitment=commitment)
+    rounds = math.ceil(len(keys) / MAX_CONCURRENT_OWNERS)
+    coroutine = _bounded(
+        _read_balances(
+            rpc_url=rpc_url,
+            chain_name=chain_name,
+            node=node,
+            owners=keys,
+            wanted=wanted,
+            commitment=commitment,
+            timeout=timeout,
+        ),
+        seconds=timeout * (rounds + 1),
+        where=where,
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _read_balances(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    node: str,
+    owners: list[Pubkey],
+    wanted: set[str],
+    commitment: str,
+    timeout: float,
+) -> BalanceSnapshot:
+    where = f"{chain_name} ({node})"
+    client = AsyncClient(
+        rpc_url, commitment=commitment, timeout=timeout, http2=False, max_transport_retries=0
+    )
+    gate = asyncio.Semaphore(MAX_CONCURRENT_OWNERS)
+    opts = TokenAccountOpts(program_id=TOKEN_2022_PROGRAM_ID, encoding="jsonParsed")
+
+    async def one(owner: Pubkey) -> Any:
+        async with gate:
+            return await client.get_token_accounts_by_owner_json_parsed(
+                owner, opts, commitment=commitment
+            )
+
+    try:
+        replies = await _gather(
+            [one(owner) for owner in owners],
+            [GetTokenAccountsByOwnerJsonParsedResp] * len(owners),
+            chain_name=chain_name,
+            node=node,
+            timeout=timeout,
+        )
+    finally:
+        await client.close()
+    wallets = tuple(
+        _wallet_balances(owner, reply, wanted=wanted, where=where)
+        for owner, reply in zip(owners, replies, strict=True)
+    )
+    return BalanceSnapshot(
+        chain_id=None, wallets=wallets, round_trips=len(owners), commitment=commitment
+    )
+
+
+def _wallet_balances(
+    owner: Pubkey, reply: GetTokenAccountsByOwnerJsonParsedResp, *, wanted: set[str], where: str
+) -> WalletBalances:
+    """Sum one owner's token accounts per wanted mint, checking every field used."""
+    slot = reply.context.slot
+    totals: dict[str, list[int]] = {}  # mint -> [raw sum, decimals, accounts]
+    for keyed in reply.value:
+        account = keyed.account
+        data = account.data
+        what = f"token account {keyed.pubkey} of {owner} at slot {slot}"
+        parsed = getattr(data, "parsed", None)
+        if (
+            account.owner != TOKEN_2022_PROGRAM_ID
+            or getattr(data, "program", None) != JSON_PARSED_PROGRAM
+            or not isinstance(parsed, dict)
+            or parsed.get("type") != "account"
+            or not isinstance(parsed.get("info"), dict)
+        ):
+            raise ChainReadError(
+                f"{where}: garbled reply: {what} is not a parsed Token-2022 account"
+            )
+        info = parsed["info"]
+        if info.get("owner") != str(owner):
+            raise ChainReadError(
+                f"{where}: garbled reply: {what} belongs to {str(info.get('owner'))[:44]!r}"
+            )
+        mint = info.get("mint")
+        if mint not in wanted:
+            continue
+        if info.get("state") not in TOKEN_ACCOUNT_STATES:
+            raise ChainReadError(
+                f"{where}: garbled reply: {what} is in state {str(info.get('state'))[:20]!r}"
+            )
+        raw, decimals = _token_amount_fields(info.get("tokenAmount"), what=what, where=where)
+        total = totals.setdefault(mint, [0, decimals, 0])
+        if total[1] != decimals:
+            raise ChainReadError(
+                f"{where}: garbled reply: {what} says {decimals} decimals for mint {mint}, "
+                f"another account says {total[1]}"
+            )
+        total[0] += raw
+        total[2] += 1
+    return WalletBalances(
+        owner=str(owner),
+        block=BlockRef(number=slot, hash="", time=None),
+        balances=tuple(
+            BalanceReading(token=mint, raw_balance=raw, decimals=decimals, accounts=accounts)
+            for mint, (raw, decimals, accounts) in sorted(totals.items())
+        ),
+    )
+
+
+def _token_amount_fields(value: Any, *, what: str, where: str) -> tuple[int, int]:
+    """(raw amount, decimals) of a jsonParsed tokenAmount: the amount is a u64 in a string."""
+    amount = value.get("amount") if isinstance(value, dict) else None
+    decimals = value.get("decimals") if isinstance(value, dict) else None
+    if (
+        not isinstance(amount, str)
+        or not amount.isascii()
+        or not amount.isdigit()
+        or len(amount) > len(str(U64_MAX))
+        or int(amount) > U64_MAX
+    ):
+        raise ChainReadError(f"{where}: garbled reply: {what} has no u64 amount")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 255:
+        raise ChainReadError(f"{where}: garbled reply: {what} has no u8 decimals")
+    return int(amount), decimals
+
+
 # --- Token transfers (exposure scan) ---------------------------------------------------
 
 # getSignaturesForAddress answers at most this many signatures per call on Solana nodes.

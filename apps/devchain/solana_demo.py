@@ -231,3 +231,31 @@ def start_demo(
         )
         demo.simulator.start()
     return demo
+
+
+def give_holdings(
+    chain: SolanaDevChain,
+    registry_path: str | Path,
+    *,
+    owner: str,
+    amounts: dict[str, Decimal],
+) -> list[tuple[str, int]]:
+    """Mint `amounts` (whole tokens by symbol) of the registry's Solana mints into a new token
+    account of `owner` each: the demo investor's holdings. Returns (symbol, raw amount)."""
+    registry = json.loads(Path(registry_path).read_text(encoding="utf-8"))
+    solana_chains = {c["slug"] for c in registry.get("chains", []) if c.get("kind") == "solana"}
+    holder = Pubkey.from_string(owner)
+    given = []
+    for token in registry.get("tokens", []):
+        amount = amounts.get(token["symbol"])
+        if not amount:
+            continue
+        for deployment in token.get("deployments", []):
+            if deployment.get("chain") not in solana_chains:
+                continue
+            mint = Pubkey.from_string(deployment["address"])
+            raw = int(amount.scaleb(int(deployment["decimals"])))
+            account = chain.create_token_account(mint=mint, owner=holder)
+            chain.mint_to(mint=mint, account=account, amount=raw)
+            given.append((token["symbol"], raw))
+    return given

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import json
 import logging
+import math
 import struct
 import threading
 import time
@@ -760,6 +761,67 @@ class SolanaDevChain:
             reply["version"] = version
         return reply
 
+    def _rpc_get_token_accounts_by_owner(self, params: list) -> dict:
+        """Token accounts whose owner is params[0], filtered by {"mint"} or {"programId"},
+        as a node answers them: jsonParsed (Agave's layout, see token_account_json) or
+        base64/base58 bytes. Accounts a jsonParsed answer cannot parse are left out, as a
+        node leaves them out."""
+        owner = _param_key(params)
+        program, mint = self._token_filter(params)
+        config = _config(params, 2)
+        parsed = config.get("encoding") == "jsonParsed"
+        now = self.svm.get_clock().unix_timestamp
+        mints: dict[Pubkey, bytes | None] = {}
+        value = []
+        for key, account in sorted(self.svm.get_program_accounts(program), key=lambda a: str(a[0])):
+            data = bytes(account.data)
+            if not _is_token_account(data, program) or data[32:64] != bytes(owner):
+                continue
+            if mint is not None and data[:32] != bytes(mint):
+                continue
+            if not parsed:
+                value.append({"pubkey": str(key), "account": self._encode(account, config)})
+                continue
+            mint_key = Pubkey.from_bytes(data[:32])
+            if mint_key not in mints:
+                mint_account = self.svm.get_account(mint_key)
+                mints[mint_key] = bytes(mint_account.data) if mint_account else None
+            info = token_account_json(data, mints[mint_key], program=program, unix_timestamp=now)
+            if info is None:
+                continue
+            value.append(
+                {
+                    "pubkey": str(key),
+                    "account": {
+                        "lamports": account.lamports,
+                        "data": info,
+                        "owner": str(account.owner),
+                        "executable": account.executable,
+                        "rentEpoch": account.rent_epoch,
+                        "space": len(data),
+                    },
+                }
+            )
+        return {"context": self._context(), "value": value}
+
+    def _token_filter(self, params: list) -> tuple[Pubkey, Pubkey | None]:
+        """(token program, mint or None) from the {"mint": ..} or {"programId": ..} filter."""
+        if len(params) < 2 or not isinstance(params[1], dict) or len(params[1]) != 1:
+            raise RpcError(-32602, "Invalid params: expected a filter with mint or programId")
+        ((name, value),) = params[1].items()
+        if name == "programId":
+            program = _pubkey(value)
+            if program not in (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID):
+                raise RpcError(-32602, "Invalid param: unrecognized Token program id")
+            return program, None
+        if name == "mint":
+            mint = _pubkey(value)
+            account = self.svm.get_account(mint)
+            if account is None or account.owner not in (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID):
+                raise RpcError(-32602, "Invalid param: could not find mint")
+            return account.owner, mint
+        raise RpcError(-32602, f"Invalid params: unknown filter {str(name)[:20]!r}")
+
 
 def _simulation(meta: Any, err: Any) -> dict:
     """RpcSimulateTransactionResult as JSON (solders serializes the TransactionError)."""
@@ -811,6 +873,7 @@ _METHODS: dict[str, str] = {
     "getSignatureStatuses": "_rpc_get_signature_statuses",
     "getSignaturesForAddress": "_rpc_get_signatures_for_address",
     "getTransaction": "_rpc_get_transaction",
+    "getTokenAccountsByOwner": "_rpc_get_token_accounts_by_owner",
 }
 
 
@@ -958,6 +1021,127 @@ class SolanaRpcServer:
         self.stop()
 
 
+# --- jsonParsed token accounts (getTokenAccountsByOwner) ----------------------------------
+# Agave's account decoder (account-decoder parse_token.rs, parse_token_extension.rs) as it
+# prints a token account; see /work/notes/protocols.md section 2.5 for the sources.
+
+ACCOUNT_TYPE_ACCOUNT = 2
+MULTISIG_LEN = 355
+ACCOUNT_STATES = ("uninitialized", "initialized", "frozen")
+# ExtensionType -> the "extension" tag jsonParsed prints, for the marker extensions a token
+# account can carry (no state). Others are printed as Agave prints an extension its decoder
+# does not know, "unparseableExtension": this chain creates none of them.
+ACCOUNT_EXTENSIONS = {7: "immutableOwner", 13: "nonTransferableAccount", 27: "pausableAccount"}
+
+
+def _is_token_account(data: bytes, program: Pubkey) -> bool:
+    if len(data) == ACCOUNT_LEN:
+        return data[108] != 0  # an uninitialized account holds nothing
+    return (
+        program == TOKEN_2022_PROGRAM_ID
+        and len(data) > ACCOUNT_LEN
+        and len(data) != MULTISIG_LEN
+        and data[ACCOUNT_LEN] == ACCOUNT_TYPE_ACCOUNT
+        and data[108] != 0
+    )
+
+
+def _tlv(data: bytes) -> list[tuple[int, bytes]]:
+    entries, offset = [], ACCOUNT_LEN + 1
+    while offset + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, offset)
+        if kind == 0:
+            break
+        entries.append((kind, data[offset + 4 : offset + 4 + length]))
+        offset += 4 + length
+    return entries
+
+
+def _scaled_ui_config(mint_data: bytes) -> tuple[float, int, float] | None:
+    """(multiplier, new multiplier's effective time, new multiplier) of a Token-2022 mint."""
+    if len(mint_data) <= ACCOUNT_LEN or mint_data[ACCOUNT_LEN] != 1:
+        return None
+    for kind, value in _tlv(mint_data):
+        if kind == EXTENSION_SCALED_UI_AMOUNT and len(value) == 56:
+            return struct.unpack_from("<dqd", value, 32)
+    return None
+
+
+def _trimmed(amount: int, decimals: int) -> str:
+    """Agave's real_number_string_trimmed: the exact decimal, trailing zeros dropped."""
+    text = f"{amount:0{decimals + 1}d}"
+    if decimals:
+        text = (text[:-decimals] + "." + text[-decimals:]).rstrip("0").rstrip(".")
+    return text
+
+
+def ui_token_amount(amount: int, decimals: int, scaled: tuple | None, unix_timestamp: int) -> dict:
+    """UiTokenAmount as Agave prints it. With the scaled-UI-amount extension the amount is
+    scaled by the multiplier in force at the node's clock, floored as the Token-2022 program
+    this chain runs floors it (trunc(amount * multiplier) / 10^decimals, in f64)."""
+    if scaled is None:
+        return {
+            "uiAmount": amount / 10**decimals,
+            "decimals": decimals,
+            "amount": str(amount),
+            "uiAmountString": _trimmed(amount, decimals),
+        }
+    multiplier, effective_at, new_multiplier = scaled
+    in_force = new_multiplier if unix_timestamp >= effective_at else multiplier
+    value = math.trunc(float(amount) * in_force) / 10.0**decimals
+    text = f"{value:.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if decimals else text
+    return {
+        "uiAmount": float(text),
+        "decimals": decimals,
+        "amount": str(amount),
+        "uiAmountString": text,
+    }
+
+
+def _coption_key(data: bytes, offset: int) -> str | None:
+    (tag,) = struct.unpack_from("<I", data, offset)
+    return str(Pubkey.from_bytes(data[offset + 4 : offset + 36])) if tag == 1 else None
+
+
+def token_account_json(
+    data: bytes, mint_data: bytes | None, *, program: Pubkey, unix_timestamp: int
+) -> dict | None:
+    """A token account as jsonParsed prints it, or None where the decoder cannot parse it
+    (its mint is missing or is not a mint)."""
+    if mint_data is None or len(mint_data) < MINT_LEN:
+        return None
+    decimals = mint_data[44]
+    scaled = _scaled_ui_config(mint_data) if program == TOKEN_2022_PROGRAM_ID else None
+    (amount,) = struct.unpack_from("<Q", data, 64)
+    (native_tag, native_reserve) = struct.unpack_from("<IQ", data, 109)
+    (delegated,) = struct.unpack_from("<Q", data, 121)
+    info: dict[str, Any] = {
+        "mint": str(Pubkey.from_bytes(data[:32])),
+        "owner": str(Pubkey.from_bytes(data[32:64])),
+        "tokenAmount": ui_token_amount(amount, decimals, scaled, unix_timestamp),
+    }
+    delegate = _coption_key(data, 72)
+    if delegate:
+        info["delegate"] = delegate
+    info["state"] = ACCOUNT_STATES[data[108]] if data[108] < len(ACCOUNT_STATES) else "unknown"
+    info["isNative"] = native_tag == 1
+    if native_tag == 1:
+        info["rentExemptReserve"] = ui_token_amount(native_reserve, decimals, None, 0)
+    if delegate:
+        info["delegatedAmount"] = ui_token_amount(delegated, decimals, scaled, unix_timestamp)
+    close_authority = _coption_key(data, 129)
+    if close_authority:
+        info["closeAuthority"] = close_authority
+    if len(data) > ACCOUNT_LEN:
+        info["extensions"] = [
+            {"extension": ACCOUNT_EXTENSIONS.get(kind, "unparseableExtension")}
+            for kind, _ in _tlv(data)
+        ]
+    name = "spl-token-2022" if program == TOKEN_2022_PROGRAM_ID else "spl-token"
+    return {"program": name, "parsed": {"type": "account", "info": info}, "space": len(data)}
+
+
 # --- Transaction history: getSignaturesForAddress and getTransaction ----------------------
 #
 # Every transaction sent through the chain is kept (signature, slot, block time, message,
@@ -973,7 +1157,6 @@ MAX_SIGNATURES_FOR_ADDRESS = 1000
 MAX_TRANSACTION_HISTORY = 50_000
 UNSUPPORTED_TRANSACTION_VERSION = -32015
 TOKEN_PROGRAMS = (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID)
-ACCOUNT_TYPE_ACCOUNT = 2  # Token-2022 AccountType byte of a token account
 
 
 def _token_account(account: Account | None) -> tuple[Pubkey, Pubkey, int] | None:

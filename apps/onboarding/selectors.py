@@ -28,13 +28,23 @@ def investor_is_approved(*, user: AbstractBaseUser) -> bool:
     return KycCase.objects.filter(user=user, state=CaseState.APPROVED).exists()
 
 
+_UNREAD = object()
+
+
+def latest_case(user: AbstractBaseUser) -> KycCase | None:
+    """The user's latest case, read once per user object (a request's user): the gate's
+    suspension check and the investor pages' standing share the one query."""
+    cached = getattr(user, "_latest_kyc_case", _UNREAD)
+    if cached is _UNREAD:
+        cached = KycCase.objects.filter(user=user).order_by("-created_at", "-id").first()
+        user._latest_kyc_case = cached
+    return cached
+
+
 def access_suspended(*, user: AbstractBaseUser) -> bool:
     """An approved investor whose case was reopened and is not decided yet."""
-    return (
-        KycCase.objects.filter(user=user, access_suspended_at__isnull=False)
-        .exclude(state__in=[CaseState.APPROVED, CaseState.REJECTED])
-        .exists()
-    )
+    case = latest_case(user)
+    return case is not None and case.access_suspended
 
 
 @dataclass(frozen=True)
@@ -84,3 +94,44 @@ def document_access(request, document: KycDocument) -> Access:
     if document.case.user_id == user.pk:
         return Access.GRANTED
     return staff_access(request)
+
+
+def verified_wallets_of(user: AbstractBaseUser) -> QuerySet[Wallet]:
+    """The wallets whose ownership the investor proved, oldest first."""
+    return Wallet.objects.filter(user=user, verified_at__isnull=False).order_by("verified_at", "pk")
+
+
+def readable_wallets(*, wallet_ids: list[int] | None = None) -> QuerySet[Wallet]:
+    """Verified wallets of approved investors (all of them, or those of `wallet_ids`): the
+    wallets whose holdings the site reads."""
+    qs = Wallet.objects.allowlist()
+    return qs.filter(pk__in=wallet_ids) if wallet_ids is not None else qs
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether a user may use the pages of approved investors, and if not, why.
+
+    `reason` is a code the page turns into words: no_profile, email_unverified, no_case,
+    or the state of the latest case (draft, submitted, in_review, more_info, rejected).
+    """
+
+    approved: bool
+    reason: str = ""
+    case: KycCase | None = None
+
+
+def investor_standing(user: AbstractBaseUser) -> Standing:
+    """The investor's latest case decides: approved only while it is the approved one (a
+    case opened later, such as a review, suspends the investor pages until it is decided)."""
+    profile = investor_profile(user)
+    if profile is None:
+        return Standing(approved=False, reason="no_profile")
+    if not profile.email_verified:
+        return Standing(approved=False, reason="email_unverified")
+    case = latest_case(user)
+    if case is None:
+        return Standing(approved=False, reason="no_case")
+    if case.state == CaseState.APPROVED:
+        return Standing(approved=True, case=case)
+    return Standing(approved=False, reason=case.state, case=case)

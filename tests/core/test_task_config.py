@@ -16,6 +16,7 @@ OURS = (
     "jurisdictions.",
     "onboarding.",
     "alerts.",
+    "portfolio.",
 )
 
 

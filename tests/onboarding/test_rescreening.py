@@ -235,6 +235,7 @@ def test_a_newer_list_naming_an_approved_investor_reopens_the_review(
     client.force_login(case.user)
     page = client.get("/onboarding/wallets/", REMOTE_ADDR=DE_IP)
     assert page.status_code == 403 and b"suspended" in page.content
+    assert client.get("/portfolio/", REMOTE_ADDR=DE_IP).status_code == 403
     dashboard = client.get("/onboarding/", REMOTE_ADDR=DE_IP).content.decode()
     assert "being reviewed again" in dashboard and "Re-screening" not in dashboard
     # ... and the re-screening ran once: the task again changes nothing and sends nothing.

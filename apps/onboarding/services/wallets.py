@@ -14,6 +14,7 @@ from apps.core.identifiers import b58decode, check_evm_address, check_solana_add
 from apps.onboarding.errors import OnboardingError
 from apps.onboarding.models import Wallet, WalletKind
 from apps.onboarding.selectors import investor_is_approved
+from apps.onboarding.signals import wallet_verified
 
 from .rescreening import screen_wallet
 
@@ -123,4 +124,8 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
     if not valid:
         raise OnboardingError("The signature does not match this address; ask for a new message.")
     screen_wallet(wallet=wallet)
+    # Listeners (the portfolio reads the new wallet's balances) hear of it once it is stored.
+    transaction.on_commit(
+        lambda: wallet_verified.send(sender=Wallet, wallet_id=wallet.pk, user_id=wallet.user_id)
+    )
     return wallet

@@ -28,7 +28,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import Chain
-from apps.devchain import contracts, datastreams_demo, demo_back_office, evm_demo, evm_world
+from apps.devchain import (
+    contracts,
+    datastreams_demo,
+    demo_back_office,
+    evm_demo,
+    evm_world,
+    investor_demo,
+)
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -88,7 +95,11 @@ class Command(BaseCommand):
                 f"EVM demo: {len(demo.canonical)} tokens, {len(demo.bridges)} bridged,"
                 f" {len(demo.feeds)} oracle feeds"
             )
-            self._start_solana(logs)
+            # The demo investor (simulated): approved, verified wallets, holdings to show.
+            investor = investor_demo.ensure_demo_investor()
+            given = investor_demo.give_evm_holdings(nodes, investor.evm_address)
+            self.stdout.write(f"demo investor: {', '.join(given) or 'EVM holdings in place'}")
+            self._start_solana(logs, holder=investor.solana_address)
             self._first_sync()
             self._start_datastreams(options["datastreams_port"])
             back_office = demo_back_office.seed_back_office()
@@ -115,6 +126,10 @@ class Command(BaseCommand):
                     None,
                 )
                 self.stdout.write(self.style.SUCCESS(f"Site on http://{address}/ (Ctrl-C stops)"))
+            self.stdout.write(
+                f"Demo investor (simulated): log in on /accounts/login/ as {investor.email} "
+                f"with password {investor.password}; holdings on /portfolio/"
+            )
             for line in back_office.lines(f"http://{options['host']}:{options['port']}"):
                 self.stdout.write(line)
             threading.Thread(
@@ -165,7 +180,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{chain.slug}: anvil, chain id {chain.chain_id}, on {node.url}")
         return nodes
 
-    def _start_solana(self, logs: Path) -> None:
+    def _start_solana(self, logs: Path, *, holder: str = "") -> None:
         chain = Chain.objects.filter(kind=Chain.Kind.SOLANA).first()
         if chain is None:
             return
@@ -178,7 +193,8 @@ class Command(BaseCommand):
             return
         self._spawn(
             "solana devnet",
-            [sys.executable, "manage.py", "solana_devnet", "--port", str(port)],
+            [sys.executable, "manage.py", "solana_devnet", "--port", str(port)]
+            + (["--holder", holder] if holder else []),
             logs / "solana.log",
         )
         deadline = time.monotonic() + SOLANA_START_TIMEOUT
@@ -201,6 +217,13 @@ class Command(BaseCommand):
 
         written = write_demo_custody_statements(under_backed="TSLAx")
         self.stdout.write(f"custodians: {len(written)} demo statements written and imported")
+        from apps.portfolio.services.balances import refresh_balances
+
+        read = refresh_balances()
+        self.stdout.write(
+            f"portfolio: {read.wallets} wallets read on {', '.join(read.read) or 'no chain'}, "
+            f"{read.written} balances stored"
+        )
 
     def _start_datastreams(self, port: int) -> None:
         """The local Data Streams endpoint, priced from the simulator's quotes; the worker and

@@ -31,6 +31,11 @@ class Command(BaseCommand):
             help="seconds between simulated mints and burns; 0 turns the simulator off",
         )
         parser.add_argument("--seed", type=int, default=0, help="random seed of the demo figures")
+        parser.add_argument(
+            "--holder",
+            metavar="ADDRESS",
+            help="a wallet given the demo investor's Solana holdings (see investor_demo.py)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if options["no_seed"]:
@@ -43,6 +48,17 @@ class Command(BaseCommand):
                 token_2022=not options["spl"],
                 seed=options["seed"],
             )
+        if options["holder"] and demo.mints:
+            from apps.devchain.investor_demo import DEMO_SOLANA_HOLDINGS
+            from apps.devchain.solana_demo import give_holdings
+
+            given = give_holdings(
+                demo.chain,
+                options["registry"],
+                owner=options["holder"],
+                amounts=DEMO_SOLANA_HOLDINGS,
+            )
+            self.stdout.write(f"{options['holder']}: {len(given)} demo holdings minted")
         self.stdout.write(f"Solana dev chain serving JSON-RPC on {demo.url}")
         self.stdout.write(
             f"{len(demo.mints)} registry mints at slot {demo.chain.slot}; Ctrl-C stops."

@@ -1,0 +1,1 @@
+"""Writes of the portfolio app, one module per subject."""
