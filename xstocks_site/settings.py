@@ -557,6 +557,32 @@ CELERY_BEAT_SCHEDULE["onboarding-prune"] = {
     "schedule": float(RETENTION_PRUNE_SECONDS),
 }
 
+# --- Ongoing compliance (apps.onboarding, apps.compliance): re-screening when a list changes,
+# periodic reviews, listed wallets and the transfers of catalogue tokens to and from them ---
+# Approved cases are reviewed again this long after their last decision (days).
+KYC_PERIODIC_REVIEW_DAYS_HIGH_RISK = envint("KYC_PERIODIC_REVIEW_DAYS_HIGH_RISK", "365")
+KYC_PERIODIC_REVIEW_DAYS = envint("KYC_PERIODIC_REVIEW_DAYS", "1095")
+# Beat interval of the check for expired identity documents and periodic reviews due.
+KYC_DUE_REVIEW_CHECK_SECONDS = envint("KYC_DUE_REVIEW_CHECK_SECONDS", "3600")
+# Pages only approved investors may open; refused (403) while their access is suspended.
+INVESTOR_ONLY_PATH_PREFIXES = envlist(
+    "INVESTOR_ONLY_PATH_PREFIXES", "/onboarding/wallets/,/portfolio/"
+)
+# Beat interval of the scan of each chain's transfers of catalogue tokens.
+EXPOSURE_SCAN_SECONDS = envint("EXPOSURE_SCAN_SECONDS", "300")
+# Blocks per eth_getLogs call (halved down to 1 while a node refuses the range).
+EVM_LOG_BLOCK_RANGE = envint("EVM_LOG_BLOCK_RANGE", "1000")
+# A chain scanned for the first time is read from this many blocks before its head.
+EXPOSURE_LOOKBACK_BLOCKS = envint("EXPOSURE_LOOKBACK_BLOCKS", "50000")
+CELERY_BEAT_SCHEDULE["onboarding-open-due-reviews"] = {
+    "task": "onboarding.open_due_reviews",
+    "schedule": float(KYC_DUE_REVIEW_CHECK_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["onboarding-scan-transfers"] = {
+    "task": "onboarding.scan_transfers_all",
+    "schedule": float(EXPOSURE_SCAN_SECONDS),
+}
+
 # --- Public readers: feeds, e-mail alerts (apps.alerts), the badge and /compare/ ---
 # The site's canonical address, for links in e-mails that workers send (no request there).
 # In production it defaults to https:// and the first ALLOWED_HOSTS entry, and must be https

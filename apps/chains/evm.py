@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ import requests
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3._utils.http_session_manager import HTTPSessionManager
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception, Web3RPCError
@@ -47,6 +48,8 @@ from .readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    TokenTransfer,
+    TransferScan,
     scrubbed_errors,
 )
 
@@ -515,4 +518,226 @@ def read_balances(
         wallets.append(WalletBalances(owner=owner, block=ref, balances=tuple(balances)))
     return BalanceSnapshot(
         chain_id=chain_id, wallets=tuple(wallets), round_trips=node.provider.round_trips
+    )
+
+
+# --- ERC-20 Transfer logs (exposure scan) ----------------------------------------------
+
+TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
+# Entries per eth_getLogs filter list (token addresses, and the wallets OR-ed in one topic
+# position): nodes cap request sizes; a hundred is accepted everywhere we know of.
+ADDRESSES_PER_FILTER = 100
+# Blocks re-read below a stored block whose hash changed (a reorganisation deeper than the
+# chain's confirmations).
+REORG_REWIND_BLOCKS = 64
+# Block windows one read_transfers call reads at most; the cursor carries on next time.
+MAX_LOG_WINDOWS = 200
+# What providers say when a range or a result is too large for them (codes -32005, -32602,
+# -32600; HTTP 413); Infura adds the range to try.
+_RANGE_WORDS = ("range", "limit", "more than", "exceed", "too many", "too large", "http 413")
+_RANGE_HINT = re.compile(r"\[0x([0-9a-fA-F]+),\s*0x([0-9a-fA-F]+)\]")
+
+
+def _topic(address: str) -> str:
+    return "0x" + "00" * 12 + address.lower().removeprefix("0x")
+
+
+def _topic_address(topic: Any) -> str:
+    raw = bytes(topic)
+    if len(raw) != 32 or any(raw[:12]):
+        raise ValueError("not an address topic")
+    return to_checksum_address(raw[12:])
+
+
+def _range_hint(exc: ChainReadError, asked: int) -> int | None:
+    """A smaller block range to try when the node refused this one for its size, else None."""
+    text = str(exc).lower()
+    if not any(word in text for word in _RANGE_WORDS):
+        return None
+    hint = _RANGE_HINT.search(str(exc))
+    if hint:
+        suggested = int(hint.group(2), 16) - int(hint.group(1), 16) + 1
+        if 0 < suggested < asked:
+            return suggested
+    return asked // 2 if asked > 1 else None
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _header(node: _Node, raw: Any, number: int) -> BlockRef:
+    try:
+        ref = BlockRef(
+            number=int(raw["number"]),
+            hash=Web3.to_hex(raw["hash"]),
+            time=dt.datetime.fromtimestamp(int(raw["timestamp"]), tz=dt.UTC),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+        raise node.error(f"garbled block header for block {number}") from exc
+    if ref.number != number:
+        raise node.error(f"asked for block {number}, the node answered block {ref.number}")
+    return ref
+
+
+def _headers(node: _Node, numbers: Sequence[int]) -> dict[int, BlockRef]:
+    found: dict[int, BlockRef] = {}
+    for begin in range(0, len(numbers), CALLS_PER_BATCH):
+        chunk = numbers[begin : begin + CALLS_PER_BATCH]
+
+        def add(batch: Any, chunk: Sequence[int] = chunk) -> None:
+            for number in chunk:
+                batch.add(node.w3.eth.get_block(number))
+
+        replies = node.batch(f"reading {len(chunk)} block headers", add)
+        if len(replies) != len(chunk):
+            raise node.error(f"garbled reply: {len(replies)} headers for {len(chunk)} blocks")
+        for number, raw in zip(chunk, replies, strict=True):
+            found[number] = _header(node, raw, number)
+    return found
+
+
+def _transfer(node: _Node, log: Any, times: dict[int, BlockRef]) -> TokenTransfer | None:
+    """A Transfer log as a TokenTransfer; None for a removed log or another event's shape
+    (ERC-721 Transfer has a fourth topic)."""
+    try:
+        if log.get("removed"):
+            return None
+        topics = log["topics"]
+        data = bytes(log["data"])
+        if len(topics) != 3 or len(data) != 32:
+            return None
+        number = int(log["blockNumber"])
+        return TokenTransfer(
+            token=to_checksum_address(log["address"]),
+            from_address=_topic_address(topics[1]),
+            to_address=_topic_address(topics[2]),
+            raw_amount=int.from_bytes(data, "big"),
+            block_number=number,
+            block_hash=Web3.to_hex(log["blockHash"]),
+            block_time=times[number].time if number in times else None,
+            tx_hash=Web3.to_hex(log["transactionHash"]),
+            log_index=int(log["logIndex"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise node.error(f"garbled Transfer log: {type(exc).__name__}: {exc}") from exc
+
+
+@scrubbed_errors
+def read_transfers(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    expected_chain_id: int,
+    tokens: Sequence[str],
+    wallets: Sequence[str],
+    resume_after: BlockRef | None,
+    lookback: int = 0,
+    confirmations: int = 0,
+    block_range: int = 1000,
+    max_block_range: int = 1000,
+    max_windows: int = MAX_LOG_WINDOWS,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> TransferScan:
+    """ERC-20 Transfer logs of `tokens` from or to any of `wallets`, up to head - confirmations.
+
+    Reads on from the block after `resume_after` (the last block a previous scan read), or,
+    the first time, the last `lookback` blocks up to head - confirmations. The stored
+    block's hash is checked first: when the chain no longer has it, REORG_REWIND_BLOCKS are
+    read again (`rewound_from`). Logs are
+    asked with eth_getLogs in windows of `block_range` blocks, two filters per window and
+    per ADDRESSES_PER_FILTER tokens x wallets (`[Transfer, wallets]`, `[Transfer, None,
+    wallets]`), each window in one JSON-RPC batch with the header of its last block. A node
+    that refuses a window for its size gets half of it (or the range it suggests), down to
+    one block; the size grows back by a quarter after each window it accepts, up to
+    `max_block_range`. At most `max_windows` windows per call (`complete` says whether it
+    reached the head).
+    """
+    node = _Node(rpc_url=rpc_url, chain_name=chain_name, timeout=timeout)
+    chain_id, safe = node.pin_block(
+        expected_chain_id=expected_chain_id, confirmations=confirmations, block=None
+    )
+    token_addresses = sorted({_address(node, t) for t in tokens})
+    wallet_topics = sorted({_topic(_address(node, w)) for w in wallets})
+    rewound_from = None
+    last: BlockRef | None = resume_after
+    if resume_after is None:
+        start = max(0, safe - lookback + 1)
+    else:
+        start = resume_after.number + 1
+        still = None
+        if resume_after.number <= safe:
+            still = _headers(node, [resume_after.number])[resume_after.number]
+        if still is None or still.hash != resume_after.hash:
+            rewound_from = resume_after.number
+            start = max(0, min(resume_after.number, safe) - REORG_REWIND_BLOCKS + 1)
+            last = None
+    first = start if start <= safe else None
+    size = max(1, min(block_range or max_block_range, max_block_range))
+    found: dict[tuple[str, int], Any] = {}
+    windows = 0
+    filters = [
+        (token_chunk, wallet_chunk)
+        for token_chunk in _chunks(token_addresses, ADDRESSES_PER_FILTER)
+        for wallet_chunk in _chunks(wallet_topics, ADDRESSES_PER_FILTER)
+    ]
+    while start <= safe and windows < max_windows:
+        end = min(start + size - 1, safe)
+
+        def add(batch: Any, start: int = start, end: int = end) -> None:
+            batch.add(node.w3.eth.get_block(end))
+            for token_chunk, wallet_chunk in filters:
+                for topics in (
+                    [TRANSFER_TOPIC, wallet_chunk],
+                    [TRANSFER_TOPIC, None, wallet_chunk],
+                ):
+                    batch.add(
+                        node.w3.eth.get_logs(
+                            {
+                                "fromBlock": start,
+                                "toBlock": end,
+                                "address": token_chunk,
+                                "topics": topics,
+                            }
+                        )
+                    )
+
+        try:
+            replies = node.batch(f"reading Transfer logs of blocks {start}-{end}", add)
+        except ChainReadError as exc:
+            smaller = None if exc.transient else _range_hint(exc, end - start + 1)
+            if smaller is None:
+                raise
+            size = smaller
+            continue
+        if len(replies) != 1 + 2 * len(filters):
+            raise node.error(f"garbled reply: {len(replies)} answers to {1 + 2 * len(filters)}")
+        last = _header(node, replies[0], end)
+        for logs in replies[1:]:
+            if not isinstance(logs, list):
+                raise node.error(f"garbled reply to eth_getLogs for blocks {start}-{end}")
+            for log in logs:
+                try:
+                    key = (Web3.to_hex(log["transactionHash"]), int(log["logIndex"]))
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise node.error("garbled Transfer log: no transaction hash or index") from exc
+                found[key] = log
+        windows += 1
+        start = end + 1
+        size = min(max_block_range, size + max(1, size // 4))
+    numbers = sorted({int(log["blockNumber"]) for log in found.values()})
+    times = _headers(node, numbers) if numbers else {}
+    transfers = [t for log in found.values() if (t := _transfer(node, log, times)) is not None]
+    transfers.sort(key=lambda t: (t.block_number, t.log_index))
+    return TransferScan(
+        chain_id=chain_id,
+        head=safe + confirmations,
+        from_block=first,
+        to_block=last,
+        rewound_from=rewound_from,
+        transfers=tuple(transfers),
+        block_range=size,
+        windows=windows,
+        complete=start > safe,
+        round_trips=node.provider.round_trips,
     )

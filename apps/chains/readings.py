@@ -159,3 +159,54 @@ class BalanceSnapshot:
     wallets: tuple[WalletBalances, ...]
     round_trips: int
     commitment: str = ""  # Solana commitment used
+
+
+# --- Token transfers (the exposure scan of apps.onboarding) ------------------------------
+#
+#     evm.read_transfers(*, rpc_url: str, chain_name: str, expected_chain_id: int,
+#                        tokens: Sequence[str], wallets: Sequence[str],
+#                        resume_after: BlockRef | None, lookback: int = 0,
+#                        confirmations: int = 0, block_range: int = ..., max_block_range: int = ...,
+#                        max_windows: int = ..., timeout: float = ...) -> TransferScan
+#     solana.read_transfers(*, rpc_url: str, chain_name: str, mints: Sequence[str],
+#                           until: Mapping[str, str], max_pages: int = ...,
+#                           timeout: float = ...) -> TransferScan
+
+
+@dataclass(frozen=True)
+class TokenTransfer:
+    """One movement of a token between two owners, as a chain logged it.
+
+    EVM: an ERC-20 Transfer log (log_index as the node numbers it). Solana: a sender and a
+    receiver of one mint in one transaction, paired from its token balances (log_index
+    numbers the pairs in a fixed order), amounts in the smallest unit, not scaled.
+    """
+
+    token: str  # EIP-55 contract address or base58 mint
+    from_address: str  # EIP-55 address or base58 owner
+    to_address: str
+    raw_amount: int
+    block_number: int  # block (EVM) or slot (Solana)
+    block_hash: str
+    block_time: dt.datetime | None
+    tx_hash: str  # 0x transaction hash or base58 signature
+    log_index: int
+
+
+@dataclass(frozen=True)
+class TransferScan:
+    """What one scan of a chain read, and where the next one goes on from."""
+
+    chain_id: int | None
+    head: int  # the node's latest block or slot
+    from_block: int | None  # first block read (None: nothing new)
+    to_block: BlockRef | None  # last block read: the next scan resumes after it
+    rewound_from: int | None  # a stored block whose hash changed: re-read from from_block
+    transfers: tuple[TokenTransfer, ...]
+    block_range: int  # blocks per eth_getLogs call the node accepted last
+    windows: int  # eth_getLogs block windows read
+    complete: bool  # everything up to head - confirmations was read
+    round_trips: int
+    # Solana: (mint, newest signature read) and transactions the node could not give.
+    cursors: tuple[tuple[str, str], ...] = ()
+    unreadable: int = 0

@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import json
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,15 @@ from solana.exceptions import SolanaRpcException
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
 from solders.pubkey import Pubkey
-from solders.rpc.responses import GetBlockTimeResp, GetLatestBlockhashResp, GetMultipleAccountsResp
+from solders.rpc.responses import (
+    GetBlockTimeResp,
+    GetLatestBlockhashResp,
+    GetMultipleAccountsResp,
+    GetSignaturesForAddressResp,
+    GetSlotResp,
+    GetTransactionResp,
+)
+from solders.signature import Signature
 
 from apps.chains.readings import (
     BlockRef,
@@ -40,8 +49,11 @@ from apps.chains.readings import (
     SupplyReading,
     SupplySnapshot,
     SupplyTarget,
+    TokenTransfer,
+    TransferScan,
     scrubbed_errors,
 )
+from apps.core import safejson
 from apps.core.redaction import redact_url
 
 # getMultipleAccounts refuses more than 100 keys per call on Solana RPC nodes.
@@ -624,3 +636,284 @@ def _token_amount_fields(value: Any, *, what: str, where: str) -> tuple[int, int
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 255:
         raise ChainReadError(f"{where}: garbled reply: {what} has no u8 decimals")
     return int(amount), decimals
+
+
+# --- Token transfers (exposure scan) ---------------------------------------------------
+
+# getSignaturesForAddress answers at most this many signatures per call on Solana nodes.
+MAX_SIGNATURES_PER_CALL = 1000
+# Pages of signatures read per mint and scan (10,000 transactions); the next scan goes on.
+MAX_SIGNATURE_PAGES = 10
+# A mint never scanned before is read back this many pages only (its newest transactions),
+# not through its whole history.
+FIRST_SCAN_PAGES = 1
+# getTransaction requests per JSON-RPC batch (one HTTP request), and batches in flight.
+TRANSACTIONS_PER_BATCH = 100
+BATCHES_AT_ONCE = 4
+# A batch of 100 transactions answers in well under 1 MB; anything past this is refused.
+MAX_BATCH_REPLY_BYTES = 64 * 1024 * 1024
+# The highest transaction version this reader decodes; a node answers -32015 for newer ones.
+MAX_TRANSACTION_VERSION = 0
+
+
+@scrubbed_errors
+def read_transfers(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    mints: Sequence[str],
+    until: Mapping[str, str],
+    max_pages: int = MAX_SIGNATURE_PAGES,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> TransferScan:
+    """Transfers of `mints` since the newest signature already read for each (`until`).
+
+    Signatures come from getSignaturesForAddress on each mint, at "finalized" commitment
+    (nothing read can be rolled back), newest first, paged with `before` down to the
+    mint's `until` or `max_pages` pages (then `complete` is False: older ones were not
+    read; a mint never read before goes back FIRST_SCAN_PAGES pages only, its newest
+    transactions); each transaction from getTransaction ("json",
+    maxSupportedTransactionVersion 0), TRANSACTIONS_PER_BATCH to a JSON-RPC batch.
+    A transfer is a sender and a receiver of one mint in one transaction, from its token
+    balances before and after (accountIndex, mint, owner): this sees transfers made by
+    other programs too (inner instructions) and never needs the instruction decoded.
+    Mints and burns have one side only and are not transfers. A transaction the node
+    cannot give (pruned, or a version above MAX_TRANSACTION_VERSION) is counted in
+    `unreadable`, never skipped silently.
+    """
+    node = node_label(rpc_url)
+    parts = urlsplit(rpc_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ChainReadError(f"{chain_name} ({node}): the RPC URL must be http(s)://host[:port]")
+    keys = [_pubkey(m, chain_name, node, "mint") for m in mints]
+    starts: dict[str, Signature | None] = {}
+    for mint in mints:
+        try:
+            starts[mint] = Signature.from_string(until[mint]) if until.get(mint) else None
+        except ValueError:
+            starts[mint] = None  # a cursor that is not a signature: read from the newest
+    coroutine = _bounded(
+        _read_transfers(
+            rpc_url=rpc_url,
+            chain_name=chain_name,
+            node=node,
+            mints=list(zip(mints, keys, strict=True)),
+            starts=starts,
+            max_pages=max_pages,
+            timeout=timeout,
+        ),
+        seconds=timeout * (2 + max_pages * max(1, len(mints))),
+        where=f"{chain_name} ({node})",
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _read_transfers(
+    *,
+    rpc_url: str,
+    chain_name: str,
+    node: str,
+    mints: list[tuple[str, Pubkey]],
+    starts: dict[str, Signature | None],
+    max_pages: int,
+    timeout: float,
+) -> TransferScan:
+    client = AsyncClient(
+        rpc_url, commitment="finalized", timeout=timeout, http2=False, max_transport_retries=0
+    )
+    round_trips = 0
+    complete = True
+    newest: dict[str, str] = {}
+    signatures: dict[Signature, None] = {}
+    try:
+        (slot_reply,) = await _gather(
+            [client.get_slot(commitment="finalized")],
+            [GetSlotResp],
+            chain_name=chain_name,
+            node=node,
+            timeout=timeout,
+        )
+        round_trips += 1
+        for mint, key in mints:
+            before: Signature | None = None
+            pages = max_pages if starts[mint] is not None else min(max_pages, FIRST_SCAN_PAGES)
+            for page in range(pages):
+                (reply,) = await _gather(
+                    [
+                        client.get_signatures_for_address(
+                            key,
+                            before=before,
+                            until=starts[mint],
+                            limit=MAX_SIGNATURES_PER_CALL,
+                            commitment="finalized",
+                        )
+                    ],
+                    [GetSignaturesForAddressResp],
+                    chain_name=chain_name,
+                    node=node,
+                    timeout=timeout,
+                )
+                round_trips += 1
+                items = list(reply.value)
+                if page == 0 and items:
+                    newest[mint] = str(items[0].signature)
+                for item in items:
+                    if item.err is None:
+                        signatures[item.signature] = None
+                if len(items) < MAX_SIGNATURES_PER_CALL:
+                    break
+                before = items[-1].signature
+            else:
+                if starts[mint] is not None:
+                    complete = False  # more than max_pages pages since the last scan
+        transactions, unreadable, batches = await _transactions(
+            rpc_url, list(signatures), chain_name=chain_name, node=node, timeout=timeout
+        )
+        round_trips += batches
+    finally:
+        await client.close()
+    wanted = {mint for mint, _key in mints}
+    transfers = [t for tx in transactions for t in _pairs(tx, wanted)]
+    transfers.sort(key=lambda t: (t.block_number, t.tx_hash, t.log_index))
+    return TransferScan(
+        chain_id=None,
+        head=slot_reply.value,
+        from_block=None,
+        to_block=None,
+        rewound_from=None,
+        transfers=tuple(transfers),
+        block_range=0,
+        windows=0,
+        complete=complete,
+        round_trips=round_trips,
+        cursors=tuple(sorted(newest.items())),
+        unreadable=unreadable,
+    )
+
+
+async def _transactions(
+    rpc_url: str, signatures: list[Signature], *, chain_name: str, node: str, timeout: float
+) -> tuple[list[Any], int, int]:
+    """getTransaction of each signature in JSON-RPC batches of TRANSACTIONS_PER_BATCH, at
+    most BATCHES_AT_ONCE in flight; (found, unreadable, round trips)."""
+    found: list[Any] = []
+    unreadable = 0
+    batches = [
+        signatures[i : i + TRANSACTIONS_PER_BATCH]
+        for i in range(0, len(signatures), TRANSACTIONS_PER_BATCH)
+    ]
+    async with httpx2.AsyncClient(timeout=timeout) as http:
+        for start in range(0, len(batches), BATCHES_AT_ONCE):
+            group = batches[start : start + BATCHES_AT_ONCE]
+            replies = await asyncio.gather(
+                *(_transaction_batch(http, rpc_url, batch) for batch in group),
+                return_exceptions=True,
+            )
+            for reply in replies:
+                if isinstance(reply, BaseException):
+                    raise _batch_fault(reply, chain_name=chain_name, node=node, timeout=timeout)
+                for item in reply:
+                    if "error" in item:
+                        unreadable += 1  # e.g. -32015: a version this reader does not decode
+                        continue
+                    try:
+                        parsed = GetTransactionResp.from_json(json.dumps(item))
+                    except (KeyboardInterrupt, SystemExit):
+                        raise
+                    except BaseException as exc:  # solders raises PanicException (a BaseException)
+                        raise ChainReadError(
+                            f"{chain_name} ({node}): garbled getTransaction reply: "
+                            f"{type(exc).__name__}"
+                        ) from None
+                    if parsed.value is None:
+                        unreadable += 1  # not (or no longer) in the node's ledger
+                    else:
+                        found.append(parsed.value)
+    return found, unreadable, len(batches)
+
+
+async def _transaction_batch(http: Any, rpc_url: str, batch: list[Signature]) -> list[dict]:
+    config = {
+        "encoding": "json",
+        "commitment": "finalized",
+        "maxSupportedTransactionVersion": MAX_TRANSACTION_VERSION,
+    }
+    body = [
+        {"jsonrpc": "2.0", "id": i, "method": "getTransaction", "params": [str(sig), config]}
+        for i, sig in enumerate(batch)
+    ]
+    raw = bytearray()
+    async with http.stream("POST", rpc_url, json=body) as response:
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            raw += chunk
+            if len(raw) > MAX_BATCH_REPLY_BYTES:
+                raise ValueError(f"reply larger than {MAX_BATCH_REPLY_BYTES} bytes")
+    replies = safejson.loads(bytes(raw))
+    if not isinstance(replies, list) or len(replies) != len(batch):
+        raise ValueError(f"{len(batch)} requests in a batch, the reply is not {len(batch)} answers")
+    if not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in replies):
+        raise ValueError("a batch answer without its id")
+    return sorted(replies, key=lambda r: r["id"])
+
+
+def _batch_fault(
+    exc: BaseException, *, chain_name: str, node: str, timeout: float
+) -> ChainReadError:
+    where = f"{chain_name} ({node})"
+    if isinstance(exc, httpx2.TimeoutException):
+        return ChainReadError(f"{where}: no answer within {timeout:g} s", transient=True)
+    if isinstance(exc, httpx2.ConnectError):
+        return ChainReadError(f"{where}: cannot connect", transient=True)
+    if isinstance(exc, httpx2.HTTPStatusError):
+        status = exc.response.status_code
+        return ChainReadError(f"{where}: HTTP {status} from the node", transient=status >= 500)
+    if isinstance(exc, httpx2.TransportError):
+        return ChainReadError(f"{where}: connection failed: {type(exc).__name__}", transient=True)
+    return ChainReadError(f"{where}: garbled getTransaction reply: {str(exc)[:200]}")
+
+
+def _pairs(confirmed: Any, wanted: set[str]) -> list[TokenTransfer]:
+    """Senders x receivers of each wanted mint in one transaction, from its token balances."""
+    meta = confirmed.transaction.meta
+    if meta is None or meta.err is not None:
+        return []
+    signature = str(confirmed.transaction.transaction.signatures[0])
+    deltas: dict[tuple[str, str], int] = {}
+    for sign, balances in ((-1, meta.pre_token_balances), (1, meta.post_token_balances)):
+        for balance in balances or []:
+            mint, owner = str(balance.mint), balance.owner
+            if mint not in wanted or owner is None:
+                continue
+            key = (mint, str(owner))
+            deltas[key] = deltas.get(key, 0) + sign * int(balance.ui_token_amount.amount)
+    block_time = (
+        dt.datetime.fromtimestamp(confirmed.block_time, tz=dt.UTC)
+        if confirmed.block_time is not None
+        else None
+    )
+    transfers: list[TokenTransfer] = []
+    for mint in sorted({m for m, _o in deltas}):
+        senders = sorted((o, -d) for (m, o), d in deltas.items() if m == mint and d < 0)
+        receivers = sorted((o, d) for (m, o), d in deltas.items() if m == mint and d > 0)
+        for sender, sent in senders:
+            for receiver, received in receivers:
+                transfers.append(
+                    TokenTransfer(
+                        token=mint,
+                        from_address=sender,
+                        to_address=receiver,
+                        raw_amount=min(sent, received),
+                        block_number=confirmed.slot,
+                        block_hash="",
+                        block_time=block_time,
+                        tx_hash=signature,
+                        log_index=len(transfers),
+                    )
+                )
+    return transfers

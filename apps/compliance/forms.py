@@ -45,15 +45,25 @@ class QueueFilterForm(forms.Form):
     age = forms.ChoiceField(
         choices=[("", "Any age"), ("overdue", "Past the review deadline")], required=False
     )
+    assignee = forms.ChoiceField(required=False, label="Assigned to")
     sort = forms.ChoiceField(
         choices=[
-            ("oldest", "Oldest first"),
-            ("newest", "Newest first"),
+            ("oldest", "Longest in the queue"),
+            ("newest", "Newest in the queue"),
             ("country", "Country"),
             ("risk", "Risk"),
         ],
         required=False,
     )
+
+    def __init__(self, *args, officers=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("me", "Me"),
+            ("none", "Nobody"),
+            *((str(o.pk), o.get_username()) for o in officers),
+        ]
 
 
 class DecisionForm(forms.Form):
@@ -118,3 +128,31 @@ def error_text(form: forms.Form, *, limit: int = 500) -> str:
         parts.append(label + " ".join(str(e) for e in errors))
     text = "; ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_username()
+
+
+class ReassignForm(forms.Form):
+    officer = OfficerChoiceField(queryset=None, label="Give the case to", empty_label=None)
+    reason = forms.CharField(
+        max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="Reason"
+    )
+
+    def __init__(self, *args, officers=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Internal note (officers only, never shown to the investor)",
+    )
+
+
+class DocumentExpiryForm(forms.Form):
+    expires_on = BoundedDateField(required=False, label="Valid until (empty: does not expire)")

@@ -65,3 +65,60 @@ class KycDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} by {self.officer_id} on case {self.case_id}"
+
+
+class CaseAssignment(models.Model):
+    """Who works a case: one current assignment per case (ended_at empty), with the history.
+
+    Claiming takes an unassigned case; reassigning ends the current assignment and needs a
+    reason. Each is an audit event (case.claim, case.reassign, case.release).
+    """
+
+    case = models.ForeignKey(
+        "onboarding.KycCase", on_delete=models.PROTECT, related_name="assignments"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_at__isnull=True),
+                name="caseassignment_one_current_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} to {self.officer_id}"
+
+
+class CaseNote(models.Model):
+    """An officer's internal note on a case: never shown to the investor, never edited."""
+
+    case = models.ForeignKey("onboarding.KycCase", on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on case {self.case_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("a note is never edited; add another")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("a note is never deleted")

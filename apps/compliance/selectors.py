@@ -12,23 +12,38 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.jurisdictions.models import AccessLogEntry
-from apps.onboarding.models import CaseState, KycCase, Wallet
+from apps.onboarding.models import (
+    CaseState,
+    KycCase,
+    KycDocument,
+    SanctionsListLoad,
+    Wallet,
+    WalletTransfer,
+)
+
+from .models import CaseAssignment
 
 QUEUE_PAGE_SIZE = 100  # cases per page of the queue
+TRANSFERS_SHOWN = 200  # flagged transfers on a case page, newest first
+LOADS_SHOWN = 20  # sanctions list loads on the reports page, newest first
 ACCESS_LOG_PAGE_SIZE = 500  # newest refused requests shown
 CHART_DAYS = 30  # days of refusals on the access-log chart
 
+# "Oldest" is the longest in the queue: since submission, or since a review was reopened.
 SORTS = {
-    "oldest": ("submitted_at", "id"),
-    "newest": ("-submitted_at", "-id"),
-    "country": ("declaration__residence_country", "submitted_at"),
-    "risk": ("-high_risk", "submitted_at"),
+    "oldest": ("queued_at", "id"),
+    "newest": ("-queued_at", "-id"),
+    "country": ("declaration__residence_country", "queued_at"),
+    "risk": ("-high_risk", "queued_at"),
 }
+WAITING = (CaseState.SUBMITTED, CaseState.IN_REVIEW)  # what the review deadline applies to
 
 
 def state_counts() -> list[tuple[str, str, int]]:
@@ -37,14 +52,51 @@ def state_counts() -> list[tuple[str, str, int]]:
     return [(label, value, counts.get(value, 0)) for value, label in CaseState.choices]
 
 
-def queue(
-    *, state: str = "", country: str = "", risk: str = "", age: str = "", sort: str = ""
-) -> list[KycCase]:
-    """Cases by state, country, risk and age, oldest submission first by default.
+def officer_queryset() -> QuerySet:
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=settings.COMPLIANCE_GROUP)
+        .order_by("username")
+    )
 
-    state "" means the open cases that were submitted; "all" every case.
+
+def officers() -> list[AbstractBaseUser]:
+    """Active compliance officers, by user name (the assignee filter and the reassign form)."""
+    return list(officer_queryset())
+
+
+def document(pk: int) -> KycDocument | None:
+    return KycDocument.objects.select_related("case").filter(pk=pk).first()
+
+
+def _deadline(case: KycCase) -> None:
+    """`deadline` (when the review is due) and `overdue` on a case, from `queued_at`."""
+    days = timedelta(days=settings.KYC_REVIEW_DEADLINE_DAYS)
+    case.deadline = case.queued_at + days if case.queued_at else None
+    case.overdue = bool(case.deadline and case.state in WAITING and case.deadline < timezone.now())
+
+
+def queue(
+    *,
+    state: str = "",
+    country: str = "",
+    risk: str = "",
+    age: str = "",
+    sort: str = "",
+    assignee: str = "",
+    officer: AbstractBaseUser | None = None,
+) -> list[KycCase]:
+    """Cases by state, country, risk, age and assignee, longest in the queue first by default.
+
+    state "" means the open cases that were submitted; "all" every case. assignee "me" is
+    `officer`'s cases, "none" the unassigned, an id that officer's. Each case carries its
+    current assignee (`assignee_id`, `assignee_name`), `deadline` and `overdue`.
     """
-    cases = KycCase.objects.for_queue()
+    current = CaseAssignment.objects.filter(case=OuterRef("pk"), ended_at__isnull=True)
+    cases = KycCase.objects.for_queue().annotate(
+        assignee_id=Subquery(current.values("officer_id")[:1]),
+        assignee_name=Subquery(current.values("officer__username")[:1]),
+    )
     if state == "":
         cases = cases.open().exclude(state=CaseState.DRAFT)
     elif state != "all":
@@ -55,10 +107,17 @@ def queue(
         cases = cases.filter(high_risk=risk == "high")
     if age == "overdue":
         deadline = timezone.now() - timedelta(days=settings.KYC_REVIEW_DEADLINE_DAYS)
-        cases = cases.filter(
-            state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW], submitted_at__lt=deadline
-        )
-    return list(cases.order_by(*SORTS[sort or "oldest"])[:QUEUE_PAGE_SIZE])
+        cases = cases.filter(state__in=WAITING, queued_at__lt=deadline)
+    if assignee == "none":
+        cases = cases.filter(assignee_id__isnull=True)
+    elif assignee == "me":
+        cases = cases.filter(assignee_id=officer.pk if officer else None)
+    elif assignee:
+        cases = cases.filter(assignee_id=int(assignee))
+    found = list(cases.order_by(*SORTS[sort or "oldest"])[:QUEUE_PAGE_SIZE])
+    for case in found:
+        _deadline(case)
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,21 +129,38 @@ class CasePage:
     transitions: list
     decisions: list
     wallets: list
+    assignments: list  # oldest first; the current one has no ended_at
+    notes: list
+    transfers: list  # flagged transfers of the investor's wallets, newest first
+
+    @property
+    def assignment(self) -> CaseAssignment | None:
+        current = [a for a in self.assignments if a.ended_at is None]
+        return current[0] if current else None
 
 
 def case_page(pk: int) -> CasePage | None:
-    """One case with everything an officer needs to decide it, or None."""
+    """One case with everything an officer needs to work and decide it, or None."""
     case = KycCase.objects.for_queue().select_related("declaration__profile").filter(pk=pk).first()
     if case is None:
         return None
+    _deadline(case)
     return CasePage(
         case=case,
         declarations=list(case.declaration.profile.declarations.all()),
         documents=list(case.documents.all()),
-        hits=list(case.screening_hits.all()),
+        hits=list(case.screening_hits.select_related("wallet")),
         transitions=list(case.transitions.select_related("actor")),
         decisions=list(case.decisions.select_related("officer")),
         wallets=list(Wallet.objects.filter(user=case.user)),
+        assignments=list(case.assignments.select_related("officer", "assigned_by")),
+        notes=list(case.notes.select_related("author")),
+        transfers=list(
+            WalletTransfer.objects.flagged()
+            .of_user(case.user_id)
+            .select_related("chain", "deployment__token", "from_wallet", "to_wallet")
+            .order_by("-block_number", "-log_index")[:TRANSFERS_SHOWN]
+        ),
     )
 
 
@@ -125,7 +201,8 @@ def refusals_per_country_per_day(*, country: str = "") -> dict[str, tuple[list[s
 
 
 def case_report() -> dict[str, object]:
-    """Applications by state and country, approval rate, median time to decision, risk, age."""
+    """Applications by state and country, approval rate, median time to decision, risk, age,
+    and the latest sanctions list loads with their re-screening."""
     now = timezone.now()
     by_place = (
         KycCase.objects.values("declaration__residence_country", "state")
@@ -146,7 +223,7 @@ def case_report() -> dict[str, object]:
     ]
     median = statistics.median(durations) if durations else None
     deadline = now - timedelta(days=settings.KYC_REVIEW_DEADLINE_DAYS)
-    waiting = KycCase.objects.filter(state__in=[CaseState.SUBMITTED, CaseState.IN_REVIEW])
+    waiting = KycCase.objects.filter(state__in=WAITING)
     return {
         "states": CaseState.choices,
         "rows": [
@@ -157,6 +234,7 @@ def case_report() -> dict[str, object]:
         "approval_rate": (totals[CaseState.APPROVED] / decided * 100) if decided else None,
         "median_hours": (median / 3600) if median is not None else None,
         "open_high_risk": waiting.filter(high_risk=True).count(),
-        "past_deadline": waiting.filter(submitted_at__lt=deadline).count(),
+        "past_deadline": waiting.filter(queued_at__lt=deadline).count(),
         "deadline_days": settings.KYC_REVIEW_DEADLINE_DAYS,
+        "list_loads": list(SanctionsListLoad.objects.order_by("-loaded_at", "-id")[:LOADS_SHOWN]),
     }

@@ -25,13 +25,16 @@ from .forms import (
     AccessLogFilterForm,
     AuditExportForm,
     DecisionForm,
+    DocumentExpiryForm,
     EndRuleForm,
+    NoteForm,
     OtpForm,
     QueueFilterForm,
+    ReassignForm,
     RuleForm,
     error_text,
 )
-from .services import decisions, exports, second_factor
+from .services import casework, decisions, exports, second_factor
 from .services import rules as rule_services
 
 BACK_OFFICE = "/compliance/"
@@ -47,14 +50,15 @@ def bad_request(request: HttpRequest, form) -> HttpResponse:
 @require_GET
 @staff_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Cases by state, country and risk, oldest submission first; htmx swaps the table."""
-    form = QueueFilterForm(request.GET or None)
+    """Cases by state, country, risk, age and assignee, longest in the queue first; htmx
+    swaps the table."""
+    form = QueueFilterForm(request.GET or None, officers=selectors.officers())
     if request.GET and not form.is_valid():
         return bad_request(request, form)
     filters = form.cleaned_data if request.GET else {}
     context = {
         "form": form,
-        "cases": selectors.queue(**filters),
+        "cases": selectors.queue(**filters, officer=request.user),
         "counts": selectors.state_counts(),
         "now": timezone.now(),
     }
@@ -69,6 +73,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.case_page(pk)
     if page is None:
         raise Http404("no such case")
+    officers = [o for o in selectors.officers() if o.pk != page.case.user_id]
     context = {
         "case": page.case,
         "declarations": page.declarations,
@@ -77,9 +82,112 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": page.transitions,
         "decisions": page.decisions,
         "wallets": page.wallets,
+        "assignment": page.assignment,
+        "assignments": page.assignments,
+        "notes": page.notes,
+        "transfers": page.transfers,
+        "officers": officers,
         "form": DecisionForm(),
+        "note_form": NoteForm(),
+        "now": timezone.now(),
     }
     return render(request, "compliance/case_detail.html", context)
+
+
+def _case_or_404(pk: int):
+    page = selectors.case_page(pk)
+    if page is None:
+        raise Http404("no such case")
+    return page.case
+
+
+def _done(request: HttpRequest, pk: int, call, success: str) -> HttpResponse:
+    """Run one case-work service; its refusal or success becomes a message on the case."""
+    try:
+        call()
+    except ComplianceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("compliance:case", pk=pk)
+
+
+@require_POST
+@staff_required
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(pk)
+    return _done(
+        request,
+        pk,
+        lambda: casework.claim_case(case=case, officer=request.user, ip=client_ip(request)),
+        "You work this case now.",
+    )
+
+
+@require_POST
+@staff_required
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(pk)
+    form = ReassignForm(request.POST, officers=selectors.officer_queryset())
+    if not form.is_valid():
+        messages.error(
+            request, f"Choose an officer and give a reason ({error_text(form, limit=200)})."
+        )
+        return redirect("compliance:case", pk=pk)
+    to = form.cleaned_data["officer"]
+    return _done(
+        request,
+        pk,
+        lambda: casework.reassign_case(
+            case=case,
+            officer=request.user,
+            to_officer=to,
+            reason=form.cleaned_data["reason"],
+            ip=client_ip(request),
+        ),
+        f"The case is {to.get_username()}'s now.",
+    )
+
+
+@require_POST
+@staff_required
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_or_404(pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The note was not saved ({error_text(form, limit=200)}).")
+        return redirect("compliance:case", pk=pk)
+    return _done(
+        request,
+        pk,
+        lambda: casework.add_note(
+            case=case, officer=request.user, text=form.cleaned_data["text"], ip=client_ip(request)
+        ),
+        "Note added.",
+    )
+
+
+@require_POST
+@staff_required
+def document_expiry(request: HttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document(pk)
+    if document is None:
+        raise Http404("no such document")
+    form = DocumentExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The date was not saved ({error_text(form, limit=200)}).")
+        return redirect("compliance:case", pk=document.case_id)
+    return _done(
+        request,
+        document.case_id,
+        lambda: casework.set_document_expiry(
+            document=document,
+            officer=request.user,
+            expires_on=form.cleaned_data["expires_on"],
+            ip=client_ip(request),
+        ),
+        "Expiry date saved.",
+    )
 
 
 @require_POST

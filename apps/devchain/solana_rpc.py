@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import json
 import logging
 import math
@@ -51,6 +52,7 @@ from spl.token.models import (
     InitializeAccount3Params,
     InitializeMint2Params,
     MintToParams,
+    TransferCheckedParams,
 )
 
 from apps.core.identifiers import b58decode, b58encode
@@ -146,6 +148,8 @@ class SolanaDevChain:
         self._block_times: dict[int, int] = {}
         self._blockhashes: dict[int, Hash] = {}
         self._signatures: dict[Signature, int] = {}
+        self._history: dict[Signature, dict] = {}  # every transaction sent, for getTransaction
+        self._by_address: dict[Pubkey, list[Signature]] = {}  # oldest first
         self._first_slot = 1
         self.calls: collections.Counter[str] = collections.Counter()
         self._set_slot(self._first_slot)
@@ -185,6 +189,7 @@ class SolanaDevChain:
             return self._send(tx)
 
     def _send(self, tx: Transaction | VersionedTransaction) -> Signature:
+        before = self._balances(tx)
         result = self.svm.send_transaction(tx)
         if isinstance(result, FailedTransactionMetadata):
             raise RpcError(
@@ -193,6 +198,7 @@ class SolanaDevChain:
                 _simulation(result.meta(), result.err()),
             )
         self._signatures[result.signature()] = self.slot
+        self._record_transaction(tx, result, before)
         self._set_slot(self.slot + 1)
         return result.signature()
 
@@ -577,6 +583,184 @@ class SolanaDevChain:
             )
         return {"context": self._context(), "value": statuses}
 
+    # -- transaction history (getSignaturesForAddress, getTransaction; see the end of the module)
+
+    def transfer_checked(
+        self,
+        *,
+        mint: Pubkey,
+        source: Pubkey,
+        dest: Pubkey,
+        owner: Keypair,
+        amount: int,
+    ) -> Signature:
+        """TransferChecked `amount` (smallest unit) from `source` to `dest`, signed by `owner`."""
+        program = self.get_account(mint).owner
+        decimals = bytes(self.get_account(mint).data)[44]
+        return self.execute(
+            [
+                token_ix.transfer_checked(
+                    TransferCheckedParams(
+                        program_id=program,
+                        source=source,
+                        mint=mint,
+                        dest=dest,
+                        owner=owner.pubkey(),
+                        amount=amount,
+                        decimals=decimals,
+                    )
+                )
+            ],
+            [owner],
+        )
+
+    def _balances(self, tx: Transaction | VersionedTransaction) -> dict:
+        """Lamports and token accounts of every key of the transaction, by account index."""
+        keys = list(tx.message.account_keys)
+        lamports, tokens = [], {}
+        for index, key in enumerate(keys):
+            account = self.svm.get_account(key)
+            lamports.append(account.lamports if account is not None else 0)
+            token = _token_account(account)
+            if token is not None:
+                mint, owner, amount = token
+                mint_account = self.svm.get_account(mint)
+                decimals = bytes(mint_account.data)[44] if mint_account is not None else 0
+                tokens[index] = (mint, owner, account.owner, amount, decimals)
+        return {"lamports": lamports, "tokens": tokens}
+
+    def _record_transaction(self, tx, result: Any, before: dict) -> None:
+        after = self._balances(tx)
+        keys = list(tx.message.account_keys)
+        signature = result.signature()
+        self._history[signature] = {
+            "slot": self.slot,
+            "block_time": self._block_times.get(self.slot),
+            "tx": tx,
+            "fee": 5000 * len(tx.signatures),
+            "logs": list(result.logs()),
+            "units": result.compute_units_consumed(),
+            "inner": [list(group) for group in result.inner_instructions()],
+            "before": before,
+            "after": after,
+        }
+        for key in keys:
+            self._by_address.setdefault(key, []).append(signature)
+        if len(self._history) > MAX_TRANSACTION_HISTORY:
+            # Like a node's ledger, history starts somewhere: the oldest transaction goes.
+            oldest = next(iter(self._history))
+            for key in self._history.pop(oldest)["tx"].message.account_keys:
+                with contextlib.suppress(KeyError, ValueError):
+                    self._by_address[key].remove(oldest)
+
+    def _rpc_get_signatures_for_address(self, params: list) -> list[dict]:
+        key = _param_key(params)
+        config = _config(params, 1)
+        limit = config.get("limit") or MAX_SIGNATURES_FOR_ADDRESS
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_SIGNATURES_FOR_ADDRESS:
+            raise RpcError(-32602, f"Invalid limit; max {MAX_SIGNATURES_FOR_ADDRESS}")
+        bounds = {}
+        for name in ("before", "until"):
+            if config.get(name) is not None:
+                try:
+                    bounds[name] = Signature.from_string(config[name])
+                except (ValueError, TypeError) as exc:
+                    raise RpcError(-32602, f"Invalid param: {name} is not a signature") from exc
+        newest_first = list(reversed(self._by_address.get(key, [])))
+        if "before" in bounds:
+            if bounds["before"] not in newest_first:
+                return []
+            newest_first = newest_first[newest_first.index(bounds["before"]) + 1 :]
+        found = []
+        for signature in newest_first:
+            if signature == bounds.get("until") or len(found) == limit:
+                break
+            entry = self._history[signature]
+            found.append(
+                {
+                    "signature": str(signature),
+                    "slot": entry["slot"],
+                    "err": None,
+                    "memo": None,
+                    "blockTime": entry["block_time"],
+                    "confirmationStatus": "finalized",
+                }
+            )
+        return found
+
+    def _rpc_get_transaction(self, params: list) -> dict | None:
+        if not params or not isinstance(params[0], str):
+            raise RpcError(-32602, "Invalid params: expected a signature")
+        try:
+            signature = Signature.from_string(params[0])
+        except ValueError as exc:
+            raise RpcError(-32602, "Invalid param: not a signature") from exc
+        config = _config(params, 1)
+        encoding = config.get("encoding", "json")
+        if encoding != "json":
+            raise RpcError(
+                -32602, f"Invalid params: encoding {encoding!r} is not served by this node"
+            )
+        entry = self._history.get(signature)
+        if entry is None:
+            return None
+        tx = entry["tx"]
+        message = tx.message
+        version = tx.version if isinstance(tx, VersionedTransaction) else "legacy"
+        version = "legacy" if str(version).lower().endswith("legacy") else 0
+        supported = config.get("maxSupportedTransactionVersion")
+        if version == 0 and supported is None:
+            raise RpcError(
+                UNSUPPORTED_TRANSACTION_VERSION,
+                "Transaction version (0) is not supported by the requesting client. Please try the "
+                "request again with the following configuration parameter: "
+                '"maxSupportedTransactionVersion": 0',
+            )
+        header = message.header
+        ui_message: dict[str, Any] = {
+            "accountKeys": [str(k) for k in message.account_keys],
+            "header": {
+                "numRequiredSignatures": header.num_required_signatures,
+                "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+                "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+            },
+            "recentBlockhash": str(message.recent_blockhash),
+            "instructions": [_instruction(ix) for ix in message.instructions],
+        }
+        if version == 0:
+            ui_message["addressTableLookups"] = []
+        reply: dict[str, Any] = {
+            "slot": entry["slot"],
+            "blockTime": entry["block_time"],
+            "transaction": {"signatures": [str(s) for s in tx.signatures], "message": ui_message},
+            "meta": {
+                "err": None,
+                "status": {"Ok": None},
+                "fee": entry["fee"],
+                "preBalances": entry["before"]["lamports"],
+                "postBalances": entry["after"]["lamports"],
+                "innerInstructions": [
+                    {
+                        "index": index,
+                        "instructions": [
+                            _instruction(i.instruction, i.stack_height) for i in group
+                        ],
+                    }
+                    for index, group in enumerate(entry["inner"])
+                    if group
+                ],
+                "logMessages": entry["logs"],
+                "preTokenBalances": _token_balances(entry["before"]["tokens"]),
+                "postTokenBalances": _token_balances(entry["after"]["tokens"]),
+                "rewards": [],
+                "loadedAddresses": {"writable": [], "readonly": []},
+                "computeUnitsConsumed": entry["units"],
+            },
+        }
+        if supported is not None:
+            reply["version"] = version
+        return reply
+
     def _rpc_get_token_accounts_by_owner(self, params: list) -> dict:
         """Token accounts whose owner is params[0], filtered by {"mint"} or {"programId"},
         as a node answers them: jsonParsed (Agave's layout, see token_account_json) or
@@ -687,6 +871,8 @@ _METHODS: dict[str, str] = {
     "sendTransaction": "_rpc_send_transaction",
     "simulateTransaction": "_rpc_simulate_transaction",
     "getSignatureStatuses": "_rpc_get_signature_statuses",
+    "getSignaturesForAddress": "_rpc_get_signatures_for_address",
+    "getTransaction": "_rpc_get_transaction",
     "getTokenAccountsByOwner": "_rpc_get_token_accounts_by_owner",
 }
 
@@ -954,3 +1140,64 @@ def token_account_json(
         ]
     name = "spl-token-2022" if program == TOKEN_2022_PROGRAM_ID else "spl-token"
     return {"program": name, "parsed": {"type": "account", "info": info}, "space": len(data)}
+
+
+# --- Transaction history: getSignaturesForAddress and getTransaction ----------------------
+#
+# Every transaction sent through the chain is kept (signature, slot, block time, message,
+# fee, logs, lamport and token balances before and after), so the two methods answer as a
+# real node with full history does: signatures newest first, `before`/`until` paging, at
+# most MAX_SIGNATURES_FOR_ADDRESS per call; a transaction in "json" encoding with its
+# preTokenBalances/postTokenBalances (raw amounts, never scaled), "version" only when the
+# client gives maxSupportedTransactionVersion, and -32015 for a v0 transaction without it.
+
+# getSignaturesForAddress limit of Solana nodes (MAX_GET_CONFIRMED_SIGNATURES_FOR_ADDRESS2_LIMIT).
+MAX_SIGNATURES_FOR_ADDRESS = 1000
+# Transactions kept for getTransaction (a few kB each): a long demo run stays bounded.
+MAX_TRANSACTION_HISTORY = 50_000
+UNSUPPORTED_TRANSACTION_VERSION = -32015
+TOKEN_PROGRAMS = (TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID)
+
+
+def _token_account(account: Account | None) -> tuple[Pubkey, Pubkey, int] | None:
+    """(mint, owner, amount) of a token account, None for anything else."""
+    if account is None or account.owner not in TOKEN_PROGRAMS:
+        return None
+    data = bytes(account.data)
+    is_account = len(data) == ACCOUNT_LEN or (
+        len(data) > ACCOUNT_LEN and data[ACCOUNT_LEN] == ACCOUNT_TYPE_ACCOUNT
+    )
+    if not is_account or data[108] == 0:  # 0: uninitialized
+        return None
+    (amount,) = struct.unpack_from("<Q", data, 64)
+    return Pubkey.from_bytes(data[:32]), Pubkey.from_bytes(data[32:64]), amount
+
+
+def _instruction(ix: Any, stack_height: int | None = None) -> dict:
+    return {
+        "programIdIndex": ix.program_id_index,
+        "accounts": list(bytes(ix.accounts)),
+        "data": b58encode(bytes(ix.data)),
+        "stackHeight": stack_height,
+    }
+
+
+def _token_balances(tokens: dict) -> list[dict]:
+    rows = []
+    for index, (mint, owner, program, amount, decimals) in sorted(tokens.items()):
+        ui = Decimal(amount).scaleb(-decimals)
+        rows.append(
+            {
+                "accountIndex": index,
+                "mint": str(mint),
+                "owner": str(owner),
+                "programId": str(program),
+                "uiTokenAmount": {
+                    "amount": str(amount),
+                    "decimals": decimals,
+                    "uiAmount": float(ui),
+                    "uiAmountString": format(ui.normalize(), "f"),
+                },
+            }
+        )
+    return rows

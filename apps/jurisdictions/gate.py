@@ -8,6 +8,10 @@
   production, so `make run` onboards from a laptop).
 
 Every refusal is written to the access log.
+
+After the country check, the gate asks the holds other apps register (register_hold in
+their AppConfig.ready): an investor whose access is suspended pending a review is refused
+the investor-only pages here, whatever page it is (apps.onboarding.access).
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ UNKNOWN_REASONS = {
     Unknown.NOT_FOUND: "no country is known for your connection's address",
 }
 PRIVATE_REASON = "your connection comes from a private network address"
+
+Hold = Callable[[HttpRequest], HttpResponse | None]
+# Checks that may refuse a request the country check let through: each answers a refusal
+# or None, and must be cheap for paths it does not cover (it runs on every request).
+_holds: list[Hold] = []
+
+
+def register_hold(hold: Hold) -> None:
+    """Add a check run on every request after the country check (idempotent)."""
+    if hold not in _holds:
+        _holds.append(hold)
 
 
 def is_gated_path(path_info: str) -> bool:
@@ -88,6 +103,10 @@ class JurisdictionGateMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_gated_path(request.path_info):
             refused = check_request(request)
+            if refused is not None:
+                return refused
+        for hold in _holds:
+            refused = hold(request)
             if refused is not None:
                 return refused
         return self.get_response(request)

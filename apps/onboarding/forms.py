@@ -5,12 +5,14 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.jurisdictions.selectors import country_has_region_rules
 
 from .models import DocumentKind, WalletKind
 from .services.eligibility import Answers
 
+MAX_EXPIRY_YEAR = 2200  # a document's printed expiry, not a typing slip
 COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
 YES_NO = [("no", "No"), ("yes", "Yes")]
 MAX_PASSWORD = 128  # characters; longer ones only make hashing slower
@@ -138,6 +140,21 @@ class DocumentForm(forms.Form):
         label="File (PDF, JPEG or PNG)",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
+    expires_on = forms.DateField(
+        label="Valid until (passport or ID card: the expiry date printed on it)",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        expires = data.get("expires_on")
+        if expires is not None and expires < timezone.localdate():
+            self.add_error("expires_on", "This document has expired: send one that is valid.")
+        elif expires is not None and expires.year > MAX_EXPIRY_YEAR:
+            self.add_error("expires_on", "Give the expiry date printed on the document.")
+        return data
 
 
 class WalletForm(forms.Form):

@@ -28,6 +28,25 @@ def investor_is_approved(*, user: AbstractBaseUser) -> bool:
     return KycCase.objects.filter(user=user, state=CaseState.APPROVED).exists()
 
 
+_UNREAD = object()
+
+
+def latest_case(user: AbstractBaseUser) -> KycCase | None:
+    """The user's latest case, read once per user object (a request's user): the gate's
+    suspension check and the investor pages' standing share the one query."""
+    cached = getattr(user, "_latest_kyc_case", _UNREAD)
+    if cached is _UNREAD:
+        cached = KycCase.objects.filter(user=user).order_by("-created_at", "-id").first()
+        user._latest_kyc_case = cached
+    return cached
+
+
+def access_suspended(*, user: AbstractBaseUser) -> bool:
+    """An approved investor whose case was reopened and is not decided yet."""
+    case = latest_case(user)
+    return case is not None and case.access_suspended
+
+
 @dataclass(frozen=True)
 class Dashboard:
     profile: InvestorProfile | None
@@ -49,7 +68,8 @@ def dashboard(user: AbstractBaseUser) -> Dashboard:
     )
     declaration = profile.declarations.first() if profile else None
     transitions = list(case.transitions.all()) if case else []
-    outcome = transitions[-1] if transitions and transitions[-1].note else None
+    # Internal notes (why a review was opened) are for officers only.
+    outcome = transitions[-1] if transitions and transitions[-1].investor_note else None
     return Dashboard(profile, declaration, case, transitions, outcome)
 
 
@@ -109,7 +129,7 @@ def investor_standing(user: AbstractBaseUser) -> Standing:
         return Standing(approved=False, reason="no_profile")
     if not profile.email_verified:
         return Standing(approved=False, reason="email_unverified")
-    case = KycCase.objects.filter(user=user).order_by("-created_at", "-id").first()
+    case = latest_case(user)
     if case is None:
         return Standing(approved=False, reason="no_case")
     if case.state == CaseState.APPROVED:

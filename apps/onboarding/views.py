@@ -209,6 +209,7 @@ def _store_document(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 user=request.user,
+                expires_on=form.cleaned_data["expires_on"],
             )
         except OnboardingError as exc:
             messages.error(request, str(exc))

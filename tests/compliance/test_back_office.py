@@ -211,9 +211,10 @@ def test_reports_show_rates_medians_risk_and_overdue(client, officer, second_off
     cases = [KycCaseFactory(declaration__residence_country=c) for c in ("DE", "DE", "FR", "AT")]
     for case in cases:
         transition_case(case=case, to_state="submitted", actor=case.user)
-    # Submitted ten days ago: past the five-day deadline.
+    # Submitted (and in the queue since) ten days ago: past the five-day deadline.
+    ten_days_ago = timezone.now() - timedelta(days=10)
     KycCase.objects.filter(pk=cases[3].pk).update(
-        submitted_at=timezone.now() - timedelta(days=10), high_risk=True
+        submitted_at=ten_days_ago, queued_at=ten_days_ago, high_risk=True
     )
     decisions.decide_case(
         case=cases[0], officer=officer, decision="approve", reason_code="verified"
@@ -277,9 +278,8 @@ def test_queue_shows_overdue_cases(client, officer, submitted_case):
 
     fresh = KycCaseFactory()
     transition_case(case=fresh, to_state="submitted", actor=fresh.user)
-    KycCase.objects.filter(pk=submitted_case.pk).update(
-        submitted_at=timezone.now() - timedelta(days=30)
-    )
+    month_ago = timezone.now() - timedelta(days=30)
+    KycCase.objects.filter(pk=submitted_case.pk).update(submitted_at=month_ago, queued_at=month_ago)
     client.force_login(officer)
     body = client.get("/compliance/?age=overdue").content.decode()
     assert f"/compliance/cases/{submitted_case.pk}/" in body

@@ -53,3 +53,33 @@ def test_four_eyes_in_the_browser(
     events = AuditEvent.objects.exclude(action="officer.grant").order_by("id")
     actions = list(events.values_list("action", flat=True))
     assert actions == ["staff.login", "case.approve_first", "staff.login", "case.approve"]
+
+
+def test_case_work_without_javascript(
+    browser, audit_flushable, officer, second_officer, submitted_case
+):
+    """Claim, note and reassign with JavaScript off: plain forms do all of it."""
+    base = browser.base_url
+    page = browser.chromium.new_context(java_script_enabled=False).new_page()
+    browser._watch(page)
+    _log_in(page, base, officer.username)
+    page.goto(f"{base}/compliance/?assignee=none")
+    page.get_by_role("link", name=f"#{submitted_case.pk}").click()
+    page.get_by_role("button", name="Claim this case").click()
+    expect(page.get_by_text("You work this case now.")).to_be_visible()
+    page.get_by_label("Internal note (officers only, never shown to the investor)").fill(
+        "Asked the registry for the company file"
+    )
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_text("Asked the registry for the company file")).to_be_visible()
+    page.get_by_label("Reassign to").select_option(str(second_officer.pk))
+    page.get_by_label("Why (kept with the case)").fill("Oscar knows this registry")
+    page.get_by_role("button", name="Reassign").click()
+    expect(page.locator("#assignee")).to_contain_text(second_officer.email)
+
+    actions = list(
+        AuditEvent.objects.exclude(action__in=["officer.grant", "staff.login"])
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["case.claim", "case.note", "case.reassign"]

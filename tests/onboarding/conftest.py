@@ -66,6 +66,11 @@ def officer(db):
     return make_officer()
 
 
+@pytest.fixture
+def second_officer(db):
+    return make_officer("second.officer@example.org")
+
+
 def _image(fmt: str) -> bytes:
     from PIL import Image
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -10,10 +11,10 @@ from django.utils import timezone
 
 from apps.audit.services import record
 from apps.compliance.errors import ComplianceError, FourEyesError
-from apps.compliance.models import Decision, KycDecision, ReasonCode
+from apps.compliance.models import CaseAssignment, Decision, KycDecision, ReasonCode
 from apps.compliance.tasks import notify_investor
 from apps.core.staff import is_compliance_officer
-from apps.onboarding.models import CaseState, KycCase
+from apps.onboarding.models import CaseState, DocumentKind, KycCase
 from apps.onboarding.services.cases import transition_case
 
 MAX_NOTE = 2000  # characters of a decision note
@@ -38,6 +39,17 @@ _TARGET = {
 
 def _round(case: KycCase) -> int:
     return case.transitions.filter(to_state=CaseState.IN_REVIEW).count()
+
+
+def _expired_identity(case: KycCase) -> date | None:
+    """The expiry of the case's latest identity document when it is past, else None."""
+    latest = (
+        case.documents.filter(kind=DocumentKind.IDENTITY)
+        .order_by("-uploaded_at", "-id")
+        .values_list("expires_on", flat=True)
+        .first()
+    )
+    return latest if latest is not None and latest < timezone.localdate() else None
 
 
 @transaction.atomic
@@ -82,6 +94,13 @@ def decide_case(
             f"A case that is {case.get_state_display().lower()} cannot be decided."
         )
     review_round = _round(case)
+    if decision == Decision.APPROVE:
+        expired = _expired_identity(case)
+        if expired is not None:
+            raise ComplianceError(
+                f"The identity document expired on {expired.isoformat()}: ask for a new one "
+                "(or correct its expiry date)."
+            )
 
     final = True
     if decision == Decision.APPROVE and case.high_risk:
@@ -110,6 +129,11 @@ def decide_case(
     if final:
         case = transition_case(case=case, to_state=_TARGET[decision], actor=officer, note=note)
         notify_investor.delay_on_commit(case.pk)
+        if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
+            # A decided case is nobody's work any more; a reopened one starts unassigned.
+            CaseAssignment.objects.filter(case=case, ended_at__isnull=True).update(
+                ended_at=timezone.now()
+            )
     record(
         actor=officer,
         action=f"case.{decision}" if final else "case.approve_first",

@@ -40,12 +40,20 @@ def open_case(*, user: AbstractBaseUser, declaration: Declaration) -> KycCase:
 
 @transaction.atomic
 def transition_case(
-    *, case: KycCase, to_state: str, actor: AbstractBaseUser | None, note: str = ""
+    *,
+    case: KycCase,
+    to_state: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    internal: bool = False,
 ) -> KycCase:
     """Move a case along TRANSITIONS, recording who did it; any other move raises.
 
     The UPDATE is conditional on the state the move starts from, so two
-    concurrent moves cannot both succeed.
+    concurrent moves cannot both succeed. An `internal` note is for officers only.
+    Entering the queue (a submission, or a review reopened from any other state than
+    submitted) sets `queued_at`; leaving "approved" suspends the investor's access until
+    a decision (approve or reject) ends the suspension.
     """
     from_state = case.state
     if to_state not in TRANSITIONS.get(from_state, frozenset()):
@@ -54,13 +62,26 @@ def transition_case(
     changes: dict[str, object] = {"state": to_state}
     if to_state == CaseState.SUBMITTED:
         changes["submitted_at"] = now
+    if to_state == CaseState.SUBMITTED or (
+        to_state == CaseState.IN_REVIEW and from_state != CaseState.SUBMITTED
+    ):
+        changes["queued_at"] = now
+    if from_state == CaseState.APPROVED:
+        changes["access_suspended_at"] = now
     if to_state in {CaseState.APPROVED, CaseState.REJECTED}:
         changes["decided_at"] = now
+        changes["access_suspended_at"] = None
     updated = KycCase.objects.filter(pk=case.pk, state=from_state).update(**changes)
     if updated != 1:
         raise IllegalTransition("The case changed meanwhile; reload it and try again.")
     KycTransition.objects.create(
-        case=case, from_state=from_state, to_state=to_state, actor=actor, note=note, created_at=now
+        case=case,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        note=note,
+        internal=internal,
+        created_at=now,
     )
     for name, value in changes.items():
         setattr(case, name, value)
@@ -90,5 +111,6 @@ def submit_case(*, case: KycCase, actor: AbstractBaseUser) -> KycCase:
             to_state=CaseState.IN_REVIEW,
             actor=None,
             note="Potential sanctions match: manual review required.",
+            internal=True,  # the investor is not told why (no tipping-off)
         )
     return case

@@ -15,6 +15,7 @@ import os
 import uuid
 import warnings
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
@@ -178,9 +179,17 @@ def _too_large() -> OnboardingError:
 
 @transaction.atomic
 def store_document(
-    *, case: KycCase, kind: str, upload: UploadedFile, user: AbstractBaseUser
+    *,
+    case: KycCase,
+    kind: str,
+    upload: UploadedFile,
+    user: AbstractBaseUser,
+    expires_on: date | None = None,
 ) -> KycDocument:
-    """Check size and content, hash, store privately under a random name, record."""
+    """Check size and content, hash, store privately under a random name, record.
+
+    `expires_on` is the last day the document is valid (identity documents), if given.
+    """
     if not case.editable_by_investor:
         raise OnboardingError("Documents can be added only before you submit.")
     if kind not in DocumentKind.values:
@@ -204,6 +213,7 @@ def store_document(
             sha256=hashlib.sha256(data).hexdigest(),
             storage_name=name,
             uploaded_by=user,
+            expires_on=expires_on,
         )
     except Exception:
         kyc_storage().delete(name)

@@ -16,6 +16,8 @@ from apps.onboarding.models import Wallet, WalletKind
 from apps.onboarding.selectors import investor_is_approved
 from apps.onboarding.signals import wallet_verified
 
+from .rescreening import screen_wallet
+
 MAX_PENDING_WALLETS = 20  # unverified addresses one investor may hold at a time
 
 
@@ -97,7 +99,13 @@ def _signature_valid(wallet: Wallet, signature: str) -> bool:
 
 
 def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
-    """Accept a signature of the current challenge once; the challenge is spent either way."""
+    """Accept a signature of the current challenge once; the challenge is spent either way.
+
+    Only an approved investor (not one whose access is suspended) may verify. A verified
+    wallet is screened at once against every loaded list (rescreening.screen_wallet).
+    """
+    if not investor_is_approved(user=wallet.user):
+        raise OnboardingError("Only approved investors can register wallets.")
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
         if not wallet.challenge or wallet.challenge_expires_at is None:
@@ -115,6 +123,7 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
         raise OnboardingError("The message expired; ask for a new one.")
     if not valid:
         raise OnboardingError("The signature does not match this address; ask for a new message.")
+    screen_wallet(wallet=wallet)
     # Listeners (the portfolio reads the new wallet's balances) hear of it once it is stored.
     transaction.on_commit(
         lambda: wallet_verified.send(sender=Wallet, wallet_id=wallet.pk, user_id=wallet.user_id)

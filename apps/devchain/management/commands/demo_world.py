@@ -28,7 +28,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import Chain
-from apps.devchain import contracts, datastreams_demo, evm_demo, evm_world, investor_demo
+from apps.devchain import (
+    contracts,
+    datastreams_demo,
+    demo_back_office,
+    evm_demo,
+    evm_world,
+    investor_demo,
+)
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -95,6 +102,7 @@ class Command(BaseCommand):
             self._start_solana(logs, holder=investor.solana_address)
             self._first_sync()
             self._start_datastreams(options["datastreams_port"])
+            back_office = demo_back_office.seed_back_office()
             if not options["no_worker"]:
                 self._spawn(
                     "celery worker + beat",
@@ -122,6 +130,8 @@ class Command(BaseCommand):
                 f"Demo investor (simulated): log in on /accounts/login/ as {investor.email} "
                 f"with password {investor.password}; holdings on /portfolio/"
             )
+            for line in back_office.lines(f"http://{options['host']}:{options['port']}"):
+                self.stdout.write(line)
             threading.Thread(
                 target=evm_demo.run_simulator,
                 args=(demo,),
