@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.pop(0)  # bench/ itself: bench/http.py would hide the standard library's http
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xstocks_site.settings")
 

@@ -26,6 +26,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.pop(0)  # bench/ itself: bench/http.py would hide the standard library's http
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xstocks_site.settings")
 os.environ.setdefault("XSTOCKS_VAR_DIR", tempfile.mkdtemp(prefix="xstocks-bench-"))

@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+sys.path.pop(0)  # bench/ itself: bench/http.py would hide the standard library's http
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from apps.onboarding.sanctions import Candidate, normalize_name, score_candidates

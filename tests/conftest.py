@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse
 
+from apps.core import cache_versions, public_cache
 from xstocks_site.celery import app as celery_app
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's chromium; Playwright cannot download its own here
@@ -19,8 +20,12 @@ LOCAL_HOSTS = {"127.0.0.1"}
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
+    cache_versions.forget_local()
+    public_cache.local_entries.clear()
     yield
     cache.clear()
+    cache_versions.forget_local()
+    public_cache.local_entries.clear()
 
 
 @pytest.fixture(autouse=True)

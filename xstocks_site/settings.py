@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers that say nothing about caching go out private, no-store (apps.core.public_cache).
+    "apps.core.public_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -195,7 +197,8 @@ if PRODUCTION and not CACHE_URL:
     )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's Redis cache keeping one client per pool (apps/core/redis_cache.py).
+        {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xstocks"}
     )
@@ -351,6 +354,19 @@ CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", "300")  # seconds, har
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "240")  # seconds
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker dies under it (SIGKILL, out of memory) goes back to the queue instead of
+# being acknowledged as failed; every task is idempotent, so running it again is safe.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis brokers hand a message no worker acknowledged (its worker died) to another worker after
+# this many seconds: longer than any task runs or waits (retries' countdowns included).
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", "3600")
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for such messages every few seconds (at most every 10 s).
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 5)),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Chain sync (apps.chains): how often every chain's supply and oracle feeds are read.
@@ -450,6 +466,18 @@ for _entry, _task in (
 # The catalogue's results are rendered once per filter for this long (0: never cached), and
 # again as soon as a price, a backing or the catalogue changes.
 CATALOG_CACHE_SECONDS = envint("CATALOG_CACHE_SECONDS", "2")
+
+# --- Public answers cached whole (apps.core.public_cache) ---
+# Anonymous GETs of public pages and API answers are kept whole in the cache until the data
+# they show changes, and at most this long (ages and staleness shown move on); 0: not kept.
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", str(MARKETS_SYNC_SECONDS))
+# Cache-Control of those answers: a browser, proxy or CDN keeps them max-age seconds and may
+# serve them stale-while-revalidate seconds more, so a change reaches every reader within
+# one price sync interval (MARKETS_SYNC_SECONDS) by default.
+PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", str(max(MARKETS_SYNC_SECONDS // 2, 1)))
+PUBLIC_CACHE_STALE_SECONDS = envint(
+    "PUBLIC_CACHE_STALE_SECONDS", str(max(MARKETS_SYNC_SECONDS - PUBLIC_CACHE_MAX_AGE, 0))
+)
 
 # Catalogue registry loaded by `make run`.
 REGISTRY_PATH = Path(env("REGISTRY_PATH", str(BASE_DIR / "data" / "registry.json")))

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.catalog.versions import CATALOG_VERSION_KEY
 from apps.core import views as core_views
+from apps.core.public_cache import public_cache
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -18,12 +20,19 @@ urlpatterns = [
     path("api/v1/", include("apps.explorer.api_urls")),
     path("api/v1/", include("apps.reserves.api_urls")),
     path("api/v1/", include("apps.markets.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The schema publishes the catalogue's chains and sectors as enums.
+    path(
+        "api/schema/",
+        public_cache(CATALOG_VERSION_KEY, ages=False)(SpectacularAPIView.as_view()),
+        name="api-schema",
+    ),
     # The split view serves its start-up script as a file, so the page runs under the CSP.
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api-schema", template_name="explorer/swagger_ui.html"
+        public_cache(ages=False)(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", template_name="explorer/swagger_ui.html"
+            )
         ),
         name="api-docs",
     ),

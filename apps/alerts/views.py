@@ -10,8 +10,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from apps.core.etag import cached_body, public_response
-from apps.reserves.services.events import events_version
+from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.core.public_cache import public_cache
+from apps.reserves.services.events import EVENTS_VERSION_KEY
 
 from . import tasks, tokens
 from .feeds import SiteEventsFeed, TokenEventsFeed
@@ -26,28 +27,24 @@ site_feed_view = SiteEventsFeed()
 token_feed_view = TokenEventsFeed()
 
 
-def _feed(request: HttpRequest, key: str, build) -> HttpResponse:  # type: ignore[no-untyped-def]
-    # The feed holds absolute links: one cached body per scheme and host.
-    scheme = "https" if request.is_secure() else "http"
-    body = cached_body(
-        f"alerts:feed:{key}:{scheme}:{request.get_host()}",
-        versions=[events_version()],
-        build=lambda: build().content,
-        timeout=settings.FEED_CACHE_SECONDS,
-    )
-    return public_response(request, body, content_type=ATOM, max_age=settings.FEED_CACHE_SECONDS)
+# Kept whole until an event is recorded (one answer per scheme and host: absolute links).
+feed_cache = public_cache(
+    EVENTS_VERSION_KEY, CATALOG_VERSION_KEY, ages=False, max_age="FEED_CACHE_SECONDS"
+)
 
 
 @require_safe
+@feed_cache
 def site_feed(request: HttpRequest) -> HttpResponse:
     """Atom: the latest events of every token."""
-    return _feed(request, "site", lambda: site_feed_view(request))
+    return site_feed_view(request)
 
 
 @require_safe
+@feed_cache
 def token_feed(request: HttpRequest, symbol: str) -> HttpResponse:
     """Atom: the latest events of one token and of its issuer."""
-    return _feed(request, f"token:{symbol}", lambda: token_feed_view(request, symbol=symbol))
+    return token_feed_view(request, symbol=symbol)
 
 
 def _period_seconds(rate: str) -> int:

@@ -26,6 +26,13 @@ class CatalogConfig(AppConfig):
             models.Chain,
             models.Deployment,
             models.Venue,
+            # Shown on the token pages and /transparency/ too.
+            models.Document,
+            models.CorporateAction,
+            models.Custodian,
+            models.CustodyAccount,
+            models.OracleFeed,
+            models.PriceFeed,
         ):
             post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"catalog-{model}")
             post_delete.connect(

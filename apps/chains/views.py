@@ -7,12 +7,19 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.catalog.models import Chain
+from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.core.models import JOBS_VERSION_KEY
+from apps.core.public_cache import public_cache
 
 from . import selectors, services
+from .versions import SUPPLY_VERSION_KEY
+
+STALE_SHOWN = 100  # stale tokens listed by name; the rest are counted (the API has them all)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
+@public_cache(CATALOG_VERSION_KEY, JOBS_VERSION_KEY, SUPPLY_VERSION_KEY)
 def status(request: HttpRequest) -> HttpResponse:
     """Public sync status: the last run of every job per chain, and which tokens are stale."""
     now = timezone.now()
@@ -32,9 +39,12 @@ def status(request: HttpRequest) -> HttpResponse:
     ]
     freshness = services.supply_freshness(now=now)
     stale = services.stale_tokens(freshness)
+    stale_items = sorted(stale.items())
     context = {
         "rows": rows,
-        "stale": sorted(stale.items()),
+        "stale": stale_items[:STALE_SHOWN],
+        "stale_count": len(stale_items),
+        "stale_more": max(len(stale_items) - STALE_SHOWN, 0),
         "deployment_count": len(freshness),
         "now": now,
     }

@@ -162,3 +162,21 @@ def parse_since(text: str | None, *, name: str = "since") -> dt.datetime | None:
         if moment.year == 1:
             return dt.datetime.min.replace(tzinfo=dt.UTC)
         return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+MAX_PAGE = 100_000  # page numbers beyond this are refused, not clamped
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(
+    text: str | None, *, name: str, default: int, low: int, high: int, empty_ok: bool = True
+) -> int:
+    """A query parameter that must be a whole number from `low` to `high` (the default when
+    absent, or empty where `empty_ok`: an HTML form sends empty fields); ValueError with
+    the reason for anything else (1e20, -1, 2.5, 10**20)."""
+    if text is None or (text == "" and empty_ok):
+        return default
+    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise ValueError(f"{name}={shown!r} must be a whole number from {low} to {high:,}")
+    return int(text)

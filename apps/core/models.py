@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from . import cache_versions
 from .redaction import MAX_MESSAGE_CHARS, redact_url, scrub
+
+# Pages that show job runs (/status/) put this in their cache keys; every run started or
+# ended bumps it after commit.
+JOBS_VERSION_KEY = "core:jobs:version"
+
+
+def _runs_changed() -> None:
+    transaction.on_commit(lambda: cache_versions.bump(JOBS_VERSION_KEY))
 
 
 class JobRunQuerySet(QuerySet["JobRun"]):
@@ -54,6 +63,10 @@ class JobRun(models.Model):
     def __str__(self) -> str:
         where = f" on {self.scope}" if self.scope else ""
         return f"{self.job}{where} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.status}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        _runs_changed()  # every run started or ended shows on /status/
 
     @classmethod
     def start(cls, *, job: str, scope: str = "", node: str = "") -> JobRun:

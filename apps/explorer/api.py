@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.serializers import BaseSerializer
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.chains.versions import SUPPLY_VERSION_KEY
 from apps.core.api import SYMBOL_PARAMETER, error_responses
+from apps.core.public_cache import public_cache
 from apps.markets.oracle import oracle_status
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY
 
 from . import selectors
 from .examples import TOKEN_DETAIL_EXAMPLE, TOKEN_EXAMPLE
@@ -51,6 +56,11 @@ from .serializers import TokenDetailSerializer, TokenSerializer
             )
         ],
     ),
+)
+@method_decorator(public_cache(CATALOG_VERSION_KEY, ages=False), name="list")
+@method_decorator(
+    public_cache(CATALOG_VERSION_KEY, SUPPLY_VERSION_KEY, ORACLE_REPORTS_VERSION_KEY),
+    name="retrieve",
 )
 class TokenViewSet(viewsets.ReadOnlyModelViewSet):
     """The token catalogue: read-only, paginated with ?limit=&offset=, filtered like /tokens/."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -11,22 +10,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 
-MAX_PAGE = 100_000  # page numbers beyond this are refused, not clamped
-_WHOLE = re.compile(r"[0-9]{1,9}")
+from apps.core.formatting import MAX_PAGE, whole_number
 
-
-def whole_number(
-    text: str | None, *, name: str, default: int, low: int, high: int, empty_ok: bool = True
-) -> int:
-    """A query parameter that must be a whole number from `low` to `high` (the default when
-    absent, or empty where `empty_ok`: an HTML form sends empty fields); ValueError with
-    the reason for anything else (1e20, -1, 2.5, 10**20)."""
-    if text is None or (text == "" and empty_ok):
-        return default
-    if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"{name}={shown!r} must be a whole number from {low} to {high:,}")
-    return int(text)
+__all__ = ["MAX_PAGE", "LimitOffset", "whole_number", "window_page"]
 
 
 class _KnownCountPaginator(Paginator):

@@ -13,13 +13,15 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from apps.catalog.versions import catalog_version
+from apps.catalog.versions import CATALOG_VERSION_KEY, catalog_version
+from apps.chains.versions import ORACLES_VERSION_KEY, SUPPLY_VERSION_KEY
 from apps.core.http import bad_request
+from apps.core.public_cache import public_cache
 from apps.markets.calculator import parse_amount
 from apps.markets.selectors import attach_prices
-from apps.markets.services import price_version
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY, PRICES_VERSION_KEY, price_version
 from apps.reserves.selectors import attach_backing
-from apps.reserves.services import reserves_version
+from apps.reserves.services import RESERVES_VERSION_KEY, reserves_version
 
 from . import selectors
 from .compare import ComparisonError
@@ -33,12 +35,14 @@ PAGE_SIZE = 100  # tokens per page: the whole real catalogue fits on one
 
 
 @require_GET
+@public_cache(CATALOG_VERSION_KEY, ages=False)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "explorer/home.html", {"figures": selectors.home_figures()})
 
 
 @require_GET
 @vary_on_headers("HX-Request")
+@public_cache(CATALOG_VERSION_KEY, PRICES_VERSION_KEY, RESERVES_VERSION_KEY)
 def token_list(request: HttpRequest) -> HttpResponse:
     """The catalogue; htmx swaps only the results, the same form works without JavaScript.
 
@@ -90,6 +94,14 @@ def _results_key(params: QueryDict) -> str | None:
 
 
 @require_GET
+@public_cache(
+    CATALOG_VERSION_KEY,
+    PRICES_VERSION_KEY,
+    RESERVES_VERSION_KEY,
+    SUPPLY_VERSION_KEY,
+    ORACLES_VERSION_KEY,
+    ORACLE_REPORTS_VERSION_KEY,
+)
 def token_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     """One token: facts, price and backing, deployments with their supply, venues,
     documents, corporate actions. A refused calculator amount (?usd=) answers 400 with
@@ -118,6 +130,7 @@ COMPARE_CACHE_SECONDS = 86400  # the rendered table is keyed by the data file's 
 
 
 @require_GET
+@public_cache()  # its data file changes only with a release
 def compare(request: HttpRequest) -> HttpResponse:
     """Backing models of tokenized US stocks compared, from data/backing-models.json; a data
     file that does not validate is never shown (503, the problems logged)."""

@@ -4,33 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.chains.versions import SUPPLY_VERSION_KEY
 from apps.core.api import SINCE_PARAMETER, SYMBOL_PARAMETER, error_responses
 from apps.core.formatting import parse_since
+from apps.core.public_cache import public_cache
 
 from . import examples
 from .models import Bar
 from .oracle import oracle_statuses
 from .selectors import attach_prices, with_prices
 from .serializers import LatestPricesSerializer, OracleListSerializer, PriceHistorySerializer
-from .views import cached_body, conditional
+from .services import ORACLE_REPORTS_VERSION_KEY, PRICES_VERSION_KEY
 
 MAX_BARS = 2000  # per answer; ask again with a later `since` for more
 DEFAULT_SPAN = {"1m": dt.timedelta(days=1), "1h": dt.timedelta(days=31), "1d": None}
+cached = method_decorator(public_cache(CATALOG_VERSION_KEY, PRICES_VERSION_KEY))
 
 
-def latest_prices_body() -> bytes:
-    """Every token's latest price as JSON bytes: one query."""
+def latest_prices() -> dict:
+    """Every token's latest price, the session and the time: one query."""
     now = timezone.now()
     tokens = attach_prices(
         with_prices(Token.objects.select_related("security").order_by("symbol"), now=now),
@@ -44,13 +47,13 @@ def latest_prices_body() -> bytes:
         "count": len(tokens),
         "results": tokens,
     }
-    return JSONRenderer().render(LatestPricesSerializer(body).data)
+    return body
 
 
 class LatestPricesView(APIView):
     """Latest price of every token, its fair value, premium in basis points, the session
-    and the age of the data. Served from a short cache, refreshed on every new quote;
-    conditional GET with ETag. Decimals are strings."""
+    and the age of the data. Cached whole until a new quote; conditional GET with ETag.
+    Decimals are strings."""
 
     @extend_schema(
         summary="Latest price of every token",
@@ -61,9 +64,9 @@ class LatestPricesView(APIView):
             )
         ],
     )
-    def get(self, request: Request) -> HttpResponse:
-        body = cached_body("api-latest", latest_prices_body)
-        return conditional(request, body, "application/json")
+    @cached
+    def get(self, request: Request) -> Response:
+        return Response(LatestPricesSerializer(latest_prices()).data)
 
 
 class TokenPricesView(APIView):
@@ -94,6 +97,7 @@ class TokenPricesView(APIView):
             OpenApiExample("hourly", value=examples.BARS, response_only=True, status_codes=["200"])
         ],
     )
+    @cached
     def get(self, request: Request, symbol: str) -> Response:
         token = get_object_or_404(Token, symbol=symbol)
         interval = request.query_params.get("interval", "1h")
@@ -140,6 +144,9 @@ class OracleView(APIView):
                 "one token", value=examples.ORACLE, response_only=True, status_codes=["200"]
             )
         ],
+    )
+    @method_decorator(
+        public_cache(CATALOG_VERSION_KEY, ORACLE_REPORTS_VERSION_KEY, SUPPLY_VERSION_KEY)
     )
     def get(self, request: Request) -> Response:
         now = timezone.now()

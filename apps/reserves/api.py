@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -8,12 +9,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
 from apps.core.api import SINCE_PARAMETER, SYMBOL_PARAMETER, error_responses
 from apps.core.formatting import parse_since
+from apps.core.public_cache import public_cache
 
 from . import examples, payloads, selectors
 from .models import ReserveSnapshot
 from .serializers import BackingDetailSerializer, BackingListSerializer, HistorySerializer
+from .services.cache import RESERVES_VERSION_KEY
+
+cached = method_decorator(public_cache(CATALOG_VERSION_KEY, RESERVES_VERSION_KEY))
+# The history shows what was computed when, nothing that ages.
+cached_timeless = method_decorator(
+    public_cache(CATALOG_VERSION_KEY, RESERVES_VERSION_KEY, ages=False)
+)
 
 
 class ReservesListView(APIView):
@@ -31,6 +41,7 @@ class ReservesListView(APIView):
             )
         ],
     )
+    @cached
     def get(self, request: Request) -> Response:
         tokens = list(Token.objects.select_related("security").order_by("symbol"))
         snapshots = {
@@ -53,6 +64,7 @@ class TokenReservesView(APIView):
             )
         ],
     )
+    @cached
     def get(self, request: Request, symbol: str) -> Response:
         token = get_object_or_404(Token.objects.select_related("issuer", "security"), symbol=symbol)
         snapshot = ReserveSnapshot.objects.filter(token=token).first()
@@ -77,6 +89,7 @@ class TokenReservesHistoryView(APIView):
             )
         ],
     )
+    @cached_timeless
     def get(self, request: Request, symbol: str) -> Response:
         token = get_object_or_404(Token, symbol=symbol)
         try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.chains.signals import supply_synced
@@ -14,6 +15,7 @@ from apps.markets.signals import oracle_reports_recorded
 
 from . import tasks
 from .models import Attestation
+from .services.cache import bump_reserves_version
 from .services.events import attestation_event, statement_events
 
 
@@ -46,3 +48,10 @@ def record_attestation_event(sender: Any, instance: Attestation, created: bool, 
 def recompute_after_oracle_reports(sender: Any, *, token_ids: list[int], **kwargs: Any) -> None:
     if token_ids:
         tasks.compute_reserves.delay_on_commit(token_ids=list(token_ids))
+
+
+@receiver(post_save, sender=Attestation, dispatch_uid="reserves-attestation-version")
+@receiver(post_delete, sender=Attestation, dispatch_uid="reserves-attestation-version-del")
+def attestations_changed(sender: Any, **kwargs: Any) -> None:
+    """Pages that list attestations (the transparency pages, the backing API) read afresh."""
+    transaction.on_commit(bump_reserves_version)

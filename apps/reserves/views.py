@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,25 +11,55 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
 from apps.catalog.models import Token
+from apps.catalog.versions import CATALOG_VERSION_KEY
+from apps.chains.versions import ORACLES_VERSION_KEY, SUPPLY_VERSION_KEY
 from apps.core import csv
-from apps.core.etag import cached_body, public_response
-from apps.core.formatting import decimal_text, parse_since
+from apps.core.formatting import MAX_PAGE, decimal_text, parse_since, whole_number
 from apps.core.http import bad_request
+from apps.core.public_cache import public_cache
+from apps.markets.services import ORACLE_REPORTS_VERSION_KEY, PRICES_VERSION_KEY
 
 from . import payloads, selectors
 from .badge import badge_svg
 from .charts import ratio_figure
 from .models import Alert, PublicEvent, ReserveSnapshot
 from .serializers import HistorySerializer
-from .services.cache import reserves_version
+from .services.cache import RESERVES_VERSION_KEY
+from .services.events import EVENTS_VERSION_KEY
 
 RECENT_EVENTS = 10  # events listed on a token's transparency page (the feed has more)
+TRANSPARENCY_PAGE_SIZE = 100  # token rows per page of /transparency/; totals cover them all
+# What the pages show: the backing (snapshots, alerts, attestations) of catalogue tokens.
+BACKING = (CATALOG_VERSION_KEY, RESERVES_VERSION_KEY)
 
 
 @require_GET
+@public_cache(*BACKING, PRICES_VERSION_KEY)  # value held at the latest price
 def transparency(request: HttpRequest) -> HttpResponse:
-    """Public proof of reserves: every token's backing, custodians, alerts, attestations."""
-    context = {"o": selectors.overview(), "base": reverse("transparency")}
+    """Public proof of reserves: the totals over every token, the tokens a page at a time
+    (?page=, ?status= one backing status), custodians, alerts, attestations. A page or
+    status it cannot honour answers 400 with the reason."""
+    status = request.GET.get("status", "")
+    if status and status not in ReserveSnapshot.Status.values:
+        shown = status[:20]
+        return bad_request(request, f"status={shown!r}: no such backing status")
+    try:
+        number = whole_number(request.GET.get("page"), name="page", default=1, low=1, high=MAX_PAGE)
+    except ValueError as exc:
+        return bad_request(request, str(exc))
+    overview = selectors.overview()
+    rows = [r for r in overview.rows if r.status == status] if status else overview.rows
+    page = Paginator(rows, TRANSPARENCY_PAGE_SIZE).get_page(number)
+    context = {
+        "o": overview,
+        "page": page,
+        "status": status,
+        "statuses": [
+            (value, label, overview.status_counts.get(value, 0))
+            for value, label in ReserveSnapshot.Status.choices
+        ],
+        "base": reverse("transparency"),
+    }
     return render(request, "reserves/transparency.html", context)
 
 
@@ -47,6 +77,13 @@ def _chain_rows(token: Token, snapshot: ReserveSnapshot | None) -> list[dict]:
 
 
 @require_GET
+@public_cache(
+    *BACKING,
+    EVENTS_VERSION_KEY,
+    SUPPLY_VERSION_KEY,
+    ORACLES_VERSION_KEY,
+    ORACLE_REPORTS_VERSION_KEY,
+)
 def transparency_token(request: HttpRequest, symbol: str) -> HttpResponse:
     token = get_object_or_404(Token.objects.for_detail(), symbol=symbol)
     snapshot = ReserveSnapshot.objects.filter(token=token).first()
@@ -85,6 +122,7 @@ def _history_or_400(request: HttpRequest, symbol: str) -> tuple[Token, list] | H
 
 
 @require_GET
+@public_cache(*BACKING, ages=False)
 def history_csv(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
@@ -111,6 +149,7 @@ def _cell(value: object) -> str:
 
 
 @require_GET
+@public_cache(*BACKING, ages=False)
 def history_json(request: HttpRequest, symbol: str) -> HttpResponse:
     found = _history_or_400(request, symbol)
     if isinstance(found, HttpResponse):
@@ -127,23 +166,16 @@ BADGE_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 @require_safe
+@public_cache(*BACKING, lifetime="BADGE_CACHE_SECONDS", max_age="BADGE_CACHE_SECONDS")
 def badge(request: HttpRequest, symbol: str) -> HttpResponse:
     """The backing ratio, status and data age as an SVG badge: the same figures as
-    /api/v1/tokens/<symbol>/reserves/, cached per reserves version for BADGE_CACHE_SECONDS
-    (the age it shows is at most that old)."""
-
-    def build() -> bytes:
-        token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
-        snapshot = ReserveSnapshot.objects.filter(token=token).defer("provenance").first()
-        summary = payloads.snapshot_summary(token, snapshot)
-        return badge_svg(summary, now=timezone.now()).encode()
-
-    seconds = settings.BADGE_CACHE_SECONDS
-    body = cached_body(
-        f"reserves:badge:{symbol}", versions=[reserves_version()], build=build, timeout=seconds
-    )
-    response = public_response(
-        request, body, content_type="image/svg+xml; charset=utf-8", max_age=seconds
+    /api/v1/tokens/<symbol>/reserves/, kept whole per reserves version for
+    BADGE_CACHE_SECONDS (the age it shows is at most that old)."""
+    token = get_object_or_404(Token.objects.select_related("security"), symbol=symbol)
+    snapshot = ReserveSnapshot.objects.filter(token=token).defer("provenance").first()
+    summary = payloads.snapshot_summary(token, snapshot)
+    response = HttpResponse(
+        badge_svg(summary, now=timezone.now()), content_type="image/svg+xml; charset=utf-8"
     )
     response["Content-Security-Policy"] = BADGE_CSP
     response["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -108,7 +108,10 @@ def test_feeds_cost_fixed_queries_and_are_cached_per_event_version(
         site = client.get("/transparency/feed/")
     with django_assert_num_queries(2):  # token, events
         client.get("/transparency/AAPLx/feed/")
-    assert site["Cache-Control"] == f"public, max-age={settings.FEED_CACHE_SECONDS}"
+    assert site["Cache-Control"] == (
+        f"public, max-age={settings.FEED_CACHE_SECONDS}, "
+        f"stale-while-revalidate={settings.PUBLIC_CACHE_STALE_SECONDS}"
+    )
     with django_assert_num_queries(0):
         cached = client.get("/transparency/feed/", HTTP_IF_NONE_MATCH=site["ETag"])
     assert cached.status_code == 304

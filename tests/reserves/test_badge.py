@@ -139,12 +139,20 @@ def test_the_badge_is_cached_and_revalidated(
     compute_snapshot(token=aapl_world["token"])
     with django_assert_num_queries(2):  # token, latest snapshot
         first = client.get("/transparency/AAPLx/badge.svg")
-    assert first["Cache-Control"] == f"public, max-age={settings.BADGE_CACHE_SECONDS}"
+    assert first["Cache-Control"] == (
+        f"public, max-age={settings.BADGE_CACHE_SECONDS}, "
+        f"stale-while-revalidate={settings.PUBLIC_CACHE_STALE_SECONDS}"
+    )
     assert first["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert first["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     with django_assert_num_queries(0):
         again = client.get("/transparency/AAPLx/badge.svg", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+    with django_assert_num_queries(0):  # served whole, with its own headers
+        whole = client.get("/transparency/AAPLx/badge.svg")
+    assert whole.content == first.content
+    assert whole["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert whole["Cross-Origin-Resource-Policy"] == "cross-origin"
     # A new snapshot moves the reserves version: the next answer is drawn again.
     with django_capture_on_commit_callbacks(execute=True):
         _hold("990", "STMT-2")

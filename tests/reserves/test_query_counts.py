@@ -26,6 +26,7 @@ PAGES = {
     # tokens, latest snapshots, prices of the underlyings, open alerts, attestations, oracle
     # feeds
     "/transparency/": 6,
+    "/transparency/?page=2&status=backed": 6,
     # token, deployments, venues, documents, corporate actions, snapshot, history,
     # open alerts, attestations, oracle feed, recent public events
     "/transparency/B0x/": 11,
@@ -39,6 +40,7 @@ PAGES = {
 
 def test_compute_and_pages_run_a_fixed_number_of_queries(client, settings, get_with_queries):
     settings.CATALOG_CACHE_SECONDS = 0  # count the catalogue's queries, not its cache
+    settings.PUBLIC_CACHE_SECONDS = 0  # nor the whole-answer cache
     make_backed_catalog(8)
     small_compute, small_inserts = _compute_queries()
     assert small_inserts == 1
@@ -58,5 +60,17 @@ def test_compute_and_pages_run_a_fixed_number_of_queries(client, settings, get_w
     # Nothing changed: one UPDATE of checked_at instead of new rows.
     assert _compute_queries() == (small_compute + 1, 0)
     assert ReserveSnapshot.objects.count() == 136
+    # The totals cover every token; the rows come a hundred a page.
     html = client.get("/transparency/").content.decode()
-    assert html.count('class="status status-backed"') == 128
+    assert html.count('class="status status-backed"') == 100
+    assert "128 tokens" in html and 'status=backed#tokens">Backed</a> 128' in html
+    html = client.get("/transparency/?page=2").content.decode()
+    assert html.count('class="status status-backed"') == 28
+    assert (
+        client.get("/transparency/?status=under_backed")
+        .content.decode()
+        .count('class="status status-backed"')
+        == 0
+    )
+    assert client.get("/transparency/?status=nope").status_code == 400
+    assert client.get("/transparency/?page=0").status_code == 400

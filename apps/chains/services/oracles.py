@@ -11,6 +11,7 @@ from apps.catalog.models import Chain
 from apps.chains import evm
 from apps.chains.models import OracleFeed, OracleRound
 from apps.chains.readings import ChainReadError
+from apps.chains.versions import bump_oracles_version
 from apps.core.models import JobRun
 
 from .runs import ORACLE_JOB, fail_run, failing_on_crash, finish_run, start_run
@@ -77,6 +78,8 @@ def _sync_oracles(run: JobRun, *, chain: Chain) -> JobRun:
                 )
             )
         OracleRound.objects.bulk_create(new, ignore_conflicts=True)
+        if new:
+            transaction.on_commit(bump_oracles_version)
         finish_run(
             run,
             feeds=len(feeds),

@@ -16,6 +16,7 @@ from apps.chains import evm
 from apps.chains.models import SupplyObservation
 from apps.chains.readings import ChainReadError, SupplySnapshot, SupplyTarget
 from apps.chains.signals import supply_synced
+from apps.chains.versions import bump_supply_version
 from apps.core.models import JobRun
 from apps.core.redaction import redact_url
 
@@ -136,6 +137,7 @@ def _sync_supply(run: JobRun, *, chain: Chain, token: Token | None) -> JobRun:
         )
         if new:
             token_ids = sorted({d.token_id for d in deployments if d.pk not in existing})
+            transaction.on_commit(bump_supply_version)
             transaction.on_commit(
                 lambda: supply_synced.send(sender=JobRun, chain=chain, token_ids=token_ids)
             )

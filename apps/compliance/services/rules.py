@@ -10,6 +10,7 @@ from apps.audit.services import record
 from apps.compliance.errors import ComplianceError
 from apps.core.staff import is_compliance_officer
 from apps.jurisdictions.models import JurisdictionRule
+from apps.jurisdictions.versions import bump_rules_version
 
 
 def _snapshot(rule: JurisdictionRule) -> dict[str, str | None]:
@@ -62,6 +63,7 @@ def set_rule(
         current.save(update_fields=["effective_to"])
     rule.save()
     record(actor=officer, action="rule.set", obj=rule, before=before, after=_snapshot(rule), ip=ip)
+    transaction.on_commit(bump_rules_version)
     return rule
 
 
@@ -91,4 +93,5 @@ def end_rule(
         after={**_snapshot(rule), "reason_for_ending": reason.strip()},
         ip=ip,
     )
+    transaction.on_commit(bump_rules_version)
     return rule

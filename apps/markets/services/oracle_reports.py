@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.catalog.models import PriceFeed
 from apps.markets.datastreams import SignedReport
 from apps.markets.models import OracleReport
+from apps.markets.services.cache import bump_oracle_reports_version
 from apps.markets.signals import oracle_reports_recorded
 
 log = logging.getLogger("apps.markets.services")
@@ -85,6 +86,7 @@ def record_reports(
     OracleReport.objects.bulk_create(rows.values(), batch_size=BATCH, ignore_conflicts=True)
     token_ids = sorted({row.token_id for row in rows.values()})
     if token_ids:
+        transaction.on_commit(bump_oracle_reports_version)
         transaction.on_commit(
             lambda: oracle_reports_recorded.send(sender=OracleReport, token_ids=token_ids)
         )
