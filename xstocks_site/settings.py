@@ -187,8 +187,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Local memory by default; REDIS_CACHE_URL=redis://host:6379/1 shares it between processes.
-# Production refuses to run without it: log-in limits and throttles must count across processes.
+# REDIS_CACHE_URL=redis://host:6379/1 shares the cache between processes and hosts. Without it
+# (the embedded default) the cache is a folder under var/: the web server, the worker and the
+# demo world on one machine still see each other's data versions, so a page cached by one is
+# rebuilt when another writes. Production refuses to run without Redis: log-in limits and
+# throttles must count across hosts.
 CACHE_URL = env("REDIS_CACHE_URL")
 if PRODUCTION and not CACHE_URL:
     raise ImproperlyConfigured(
@@ -200,7 +203,14 @@ CACHES = {
         # Django's Redis cache keeping one client per pool (apps/core/redis_cache.py).
         {"BACKEND": "apps.core.redis_cache.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xstocks"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Enough for every token page, filter and version of the demo catalogue; culling
+            # drops a third of the entries at random, versions included (a dropped version
+            # restarts at the clock: pages showing it are rebuilt, never served stale).
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     )
 }
 
@@ -638,8 +648,8 @@ CELERY_BEAT_SCHEDULE["portfolio-refresh-all"] = {
 }
 
 # Checks that do not apply here. django-ratelimit and django-axes warn about any cache they do
-# not list: Django's own RedisCache increments atomically; the development default (one
-# process, local memory) is refused in production above.
+# not list: Django's own RedisCache increments atomically; the development default (a folder,
+# whose counters are not atomic) is refused in production above.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not CACHE_URL:
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "axes.W001"]
