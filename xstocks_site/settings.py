@@ -126,6 +126,8 @@ MIDDLEWARE = [
     # Answers that say nothing about caching go out private, no-store (apps.core.public_cache).
     "apps.core.public_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, then Accept-Language; English under /api/.
+    "apps.core.locale.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -221,7 +223,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English is the default; Traditional Chinese (Taiwan and Hong Kong usage) is complete for the
+# public and investor pages, chosen by Accept-Language or the switcher's cookie
+# (apps.core.locale). The back office stays English. The API is always English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language (xstocks_site/formats/<locale>/formats.py): `|date:"DATE_FORMAT"`.
+FORMAT_MODULE_PATH = ["xstocks_site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -250,6 +259,10 @@ STORAGES = {
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(PRODUCTION))
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(PRODUCTION))
+# The language switcher's cookie: a preference, no secret; sent over HTTPS only where sessions are.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a year, in seconds
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION

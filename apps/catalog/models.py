@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import identifiers
 from apps.core.fields import ExactDecimalField
@@ -37,8 +38,8 @@ class Security(models.Model):
     """The underlying share or ETF unit held at the custodians."""
 
     class Kind(models.TextChoices):
-        STOCK = "stock", "Stock"
-        ETF = "etf", "ETF"
+        STOCK = "stock", _("Stock")
+        ETF = "etf", _("ETF")
 
     ticker = models.CharField(max_length=16)
     name = models.CharField(max_length=200)
@@ -100,10 +101,10 @@ class Token(models.Model):
     """A tokenized share: one symbol, one underlying, deployed on one or more chains."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        ANNOUNCED = "announced", "Announced"
-        DELISTED = "delisted", "Delisted"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ANNOUNCED = "announced", _("Announced")
+        DELISTED = "delisted", _("Delisted")
 
     symbol = models.CharField(max_length=24, unique=True)
     name = models.CharField(max_length=200)
@@ -138,8 +139,8 @@ class Chain(models.Model):
     """A blockchain the tokens live on, and how to reach and link to it."""
 
     class Kind(models.TextChoices):
-        EVM = "evm", "EVM"
-        SOLANA = "solana", "Solana"
+        EVM = "evm", _("EVM")
+        SOLANA = "solana", _("Solana")
 
     slug = models.SlugField(max_length=32, unique=True, validators=[slug_validator])
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -189,8 +190,8 @@ class Deployment(models.Model):
     """A token's contract (EVM) or mint (Solana) on one chain."""
 
     class Role(models.TextChoices):
-        CANONICAL = "canonical", "Canonical"
-        BRIDGED = "bridged", "Bridged"
+        CANONICAL = "canonical", _("Canonical")
+        BRIDGED = "bridged", _("Bridged")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="deployments")
     chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="deployments")
@@ -228,9 +229,9 @@ class Venue(models.Model):
     """Where a token trades or can be borrowed against."""
 
     class Kind(models.TextChoices):
-        CEX = "cex", "Centralised exchange"
-        DEX = "dex", "Decentralised exchange"
-        LENDING = "lending", "Lending market"
+        CEX = "cex", _("Centralised exchange")
+        DEX = "dex", _("Decentralised exchange")
+        LENDING = "lending", _("Lending market")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="venues")
     name = models.CharField(max_length=100)
@@ -250,11 +251,11 @@ class Document(models.Model):
     """A legal or disclosure document for a token or its issuer, fixed by its SHA-256."""
 
     class Kind(models.TextChoices):
-        PROSPECTUS = "prospectus", "Base prospectus"
-        FINAL_TERMS = "final_terms", "Final terms"
-        KID = "kid", "Key information document"
-        ATTESTATION = "attestation", "Attestation"
-        OTHER = "other", "Other"
+        PROSPECTUS = "prospectus", _("Base prospectus")
+        FINAL_TERMS = "final_terms", _("Final terms")
+        KID = "kid", _("Key information document")
+        ATTESTATION = "attestation", _("Attestation")
+        OTHER = "other", _("Other")
 
     token = models.ForeignKey(
         Token, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
@@ -291,10 +292,10 @@ class CorporateAction(models.Model):
     """A split, reverse split or dividend, and the multiplier before and after."""
 
     class Kind(models.TextChoices):
-        SPLIT = "split", "Split"
-        REVERSE_SPLIT = "reverse_split", "Reverse split"
-        DIVIDEND = "dividend", "Dividend (reinvested)"
-        OTHER = "other", "Other"
+        SPLIT = "split", _("Split")
+        REVERSE_SPLIT = "reverse_split", _("Reverse split")
+        DIVIDEND = "dividend", _("Dividend (reinvested)")
+        OTHER = "other", _("Other")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="corporate_actions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -384,15 +385,15 @@ class PriceFeed(models.Model):
     feed id: static registry facts. What the stream reports is read by apps.markets."""
 
     class Provider(models.TextChoices):
-        CHAINLINK_DATA_STREAMS = "chainlink-data-streams", "Chainlink Data Streams"
-        PYTH = "pyth", "Pyth"
+        CHAINLINK_DATA_STREAMS = "chainlink-data-streams", _("Chainlink Data Streams")
+        PYTH = "pyth", _("Pyth")
 
     class Schema(models.TextChoices):
         # Tokenized asset: price, tokenizedPrice, marketStatus, currentMultiplier,
         # newMultiplier, activationDateTime.
-        V10 = "v10", "v10 tokenized asset"
-        V8 = "v8", "v8 RWA (underlying equity)"
-        HERMES = "hermes", "Pyth Hermes"
+        V10 = "v10", _("v10 tokenized asset")
+        V8 = "v8", _("v8 RWA (underlying equity)")
+        HERMES = "hermes", _("Pyth Hermes")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="price_feeds")
     provider = models.CharField(max_length=32, choices=Provider.choices)
