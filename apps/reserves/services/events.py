@@ -8,7 +8,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from apps.catalog.models import Token
 from apps.core import cache_versions
@@ -62,6 +64,7 @@ def _alert_data(alert: Alert) -> dict[str, object]:
     }
 
 
+@translation.override(settings.LANGUAGE_CODE)  # records: written in English, whoever asks
 def alert_events(*, raised: Iterable[Alert] = (), cleared: Iterable[Alert] = ()) -> list[int]:
     """Events for alerts just raised and just resolved (select_related("token") on both)."""
     events = [
