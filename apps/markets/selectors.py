@@ -94,6 +94,11 @@ class TokenPrice:
         return "" if self.age is None else age_text(self.age)
 
     @property
+    def source_label(self) -> str:
+        """The source named for readers, in their language (the key when unknown)."""
+        return str(dict(Quote.Source.choices).get(self.source, self.source))
+
+    @property
     def stale(self) -> bool:
         if self.age is None or self.max_age is None:
             return False

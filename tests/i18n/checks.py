@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -154,3 +155,27 @@ def read_po(path: Path) -> list[Entry]:
 
 def committed_po(language: str = "zh_Hant") -> Path:
     return Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES" / "django.po"
+
+
+PLACEHOLDER_OR_TAG = re.compile(r"%\([a-z_]+\)[sdr]|<[^>]+>")
+ROOT = Path(settings.BASE_DIR)
+
+
+def templates_of(response) -> set[str]:
+    """The template files a test-client response was rendered from, includes too."""
+    return {str(Path(t.origin.name).relative_to(ROOT)) for t in response.templates if t.origin}
+
+
+def english_left(response) -> list[str]:
+    """Phrases (two words or more between placeholders and tags) of the msgids of the
+    response's own templates that are still on the page in English: none when every
+    string was translated. Plus every word its templates show unmarked."""
+    templates = templates_of(response)
+    left = [f"{t}: {w}" for t in sorted(templates) for w in unmarked_words(ROOT / t)]
+    text = unescape(" ".join(shown_text(response.content.decode())))
+    for entry in read_po(committed_po()):
+        if entry.files & templates:
+            for chunk in PLACEHOLDER_OR_TAG.split(entry.msgid):
+                if len(english_words(chunk)) >= 2 and chunk.strip() in text:
+                    left.append(chunk.strip())
+    return left
