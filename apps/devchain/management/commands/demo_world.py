@@ -39,6 +39,22 @@ from apps.devchain import (
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# The registry's chains are mainnet chains without a node; the demo world runs local nodes
+# for two EVM chains and Solana (as two cores allow) and points itself and its children at
+# them. The other chains stay without a node ("not read: no node configured").
+DEMO_NODES = {
+    "ethereum": "http://127.0.0.1:8545",
+    "bnb": "http://127.0.0.1:8546",
+    "solana": "http://127.0.0.1:8899",
+}
+
+
+def demo_node_environment() -> dict[str, str]:
+    """RPC_URL_<SLUG> of the demo world's local nodes, and the reserves setting that leaves
+    the chains it does not run out of the backing (labelled on the pages)."""
+    env = {f"RPC_URL_{slug.upper()}": url for slug, url in DEMO_NODES.items()}
+    env["RESERVE_SKIP_CHAINS_WITHOUT_NODE"] = "true"
+    return env
 STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
 SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
 
@@ -83,6 +99,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         # Links in the alert e-mails the worker sends point at this site (unless set).
         os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
+        # The local nodes, for this process and every child it starts.
+        os.environ.update(demo_node_environment())
+        settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE = True
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
