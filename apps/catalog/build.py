@@ -176,14 +176,21 @@ class Report:
     token_isins: int = 0
     factsheets: int = 0
     price_feeds: int = 0
+    isin_from_research: int = 0
+    isin_single_source: list[str] = field(default_factory=list)
+    isin_conflicts: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [
             f"{self.tokens} tokens ({self.with_solana} with a Solana mint, {self.with_evm} on EVM "
             f"chains), {self.deployments} deployments, {self.token_isins} token ISINs, "
             f"{self.factsheets} factsheets, {self.price_feeds} price feeds",
-            f"underlying ISIN not published: {self.underlying_isin_not_published} tokens",
+            f"underlying ISIN not published: {self.underlying_isin_not_published} tokens "
+            f"({self.isin_from_research} ISINs from the underlying research file; one-source "
+            f"ISINs there not used: {', '.join(self.isin_single_source) or 'none'})",
         ]
+        if self.isin_conflicts:
+            out.append(f"ISIN conflicts (facts kept): {'; '.join(self.isin_conflicts)}")
         for why, symbols in sorted(self.excluded.items()):
             out.append(f"left out ({why}): {len(symbols)} - {', '.join(sorted(symbols))}")
         for why, symbols in sorted(self.dropped_evm.items()):
@@ -259,32 +266,52 @@ def _checked_isin(value: str | None, where: str) -> str | None:
         raise BuildError(f"{where}: {exc}") from exc
 
 
+def _research_refs(research: dict[str, Any], refs: Iterable[object]) -> list[str]:
+    """The research file's "<source id>:<path>" as "<repository>:<path>"."""
+    repos = {src.get("id"): src.get("repo") for src in research.get("sources") or []}
+    out = []
+    for ref in refs:
+        if not isinstance(ref, str) or ":" not in ref:
+            continue
+        source_id, path = ref.split(":", 1)
+        repo = repos.get(source_id)
+        if repo and f"{repo}:{path}" not in out:
+            out.append(f"{repo}:{path}")
+    return out
+
+
 def _underlying(
-    token: dict[str, Any], research: dict[str, Any] | None
-) -> tuple[dict[str, Any], str]:
-    """The underlying's facts and where its ISIN came from ("facts", "research" or "")."""
+    token: dict[str, Any], research: dict[str, Any] | None, report: Report
+) -> dict[str, Any]:
+    """The underlying's facts, each with its sources; None where no source gives it."""
     ticker = token["underlying_ticker"]
     isin = _checked_isin(token.get("underlying_isin"), f"{token['symbol']}.underlying_isin")
     sources = list(token.get("underlying_isin_sources") or []) if isin else []
-    origin = "facts" if isin else ""
     out: dict[str, Any] = {"ticker": ticker, "name": None, "isin": None, "isin_sources": []}
     entry = ((research or {}).get("tickers") or {}).get(ticker)
-    if entry:
-        found = _checked_isin(entry.get("isin"), f"underlying.json tickers.{ticker}.isin")
-        basis = entry.get("basis") or ""
-        their_sources = [s for s in entry.get("isin_sources") or [] if isinstance(s, str)]
-        if isin is None and found and their_sources and basis.startswith("2+"):
-            isin, sources, origin = found, their_sources, "research"
-        # Name, kind, exchange and sector: only with a source behind them.
-        if entry.get("meta_sources") or their_sources:
+    if entry and research is not None:
+        found = _checked_isin(entry.get("isin"), f"underlying tickers.{ticker}.isin")
+        their_sources = _research_refs(research, entry.get("isin_sources") or [])
+        two_or_more = (entry.get("basis") or "").startswith("2+")
+        if isin and found and found != isin:
+            report.isin_conflicts.append(f"{ticker}: facts {isin}, research {found}")
+        elif isin is None and found and their_sources and two_or_more:
+            isin, sources = found, their_sources
+            report.isin_from_research += 1
+        elif isin is None and found:
+            report.isin_single_source.append(ticker)
+        # Name, kind, exchange and sector: only from the files named in meta_sources.
+        meta = _research_refs(research, entry.get("meta_sources") or [])
+        if meta:
             out["name"] = entry.get("name") or None
             out["kind"] = entry.get("kind") if entry.get("kind") in ("stock", "etf") else None
             mic = entry.get("exchange_mic")
             out["exchange"] = mic if isinstance(mic, str) and len(mic) == 4 else None
             out["sector"] = entry.get("sector") or None
+            out["meta_sources"] = meta
     out["isin"] = isin
     out["isin_sources"] = sources
-    return out, origin
+    return out
 
 
 def build(
@@ -331,7 +358,7 @@ def build(
             factsheet = t["factsheet_url"]
             cited.add(["xtrader"], "factsheet_url")
             report.factsheets += 1
-        underlying, _origin = _underlying(t, research)
+        underlying = _underlying(t, research, report)
         if underlying["isin"] is None:
             report.underlying_isin_not_published += 1
         price_feeds = _price_feeds(symbol, feeds_by_symbol, pyth_by_symbol, sources)

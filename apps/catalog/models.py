@@ -51,6 +51,10 @@ class Security(models.Model):
     exchange_mic = models.CharField("exchange MIC", max_length=4, blank=True)
     kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
     sector = models.CharField(max_length=64, blank=True)
+    # Where name, kind, exchange and sector were found: ["<repo>:<path>", ...].
+    meta_sources = models.JSONField(
+        "name, kind, exchange and sector sources", default=list, blank=True
+    )
 
     class Meta:
         ordering = ["ticker"]

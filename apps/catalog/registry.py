@@ -246,6 +246,7 @@ class _Writer:
                     "exchange_mic": u.exchange,
                     "sector": u.sector,
                     "isin_sources": list(u.isin_sources),
+                    "meta_sources": list(u.meta_sources),
                 }
             )
         for table in (chains, issuers, custodians, securities):
@@ -264,7 +265,7 @@ class _Writer:
                     "status": t.status,
                     "launch_date": t.launch_date,
                     "factsheet_url": t.factsheet_url,
-                    "sources": [s.model_dump(exclude_defaults=True) for s in t.sources],
+                    "sources": [s.model_dump() for s in t.sources],
                 }
             )
         accounts = _Table(CustodyAccount, lambda o: (o.custodian_id, o.account_id))

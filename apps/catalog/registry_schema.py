@@ -185,6 +185,7 @@ class UnderlyingSpec(Spec):
         OptionalText(4), BeforeValidator(_not_published), AfterValidator(str.upper)
     ] = ""
     sector: Annotated[OptionalText(64), BeforeValidator(_not_published)] = ""
+    meta_sources: list[Annotated[str, BeforeValidator(_source_ref)]] = []
 
 
 class DeploymentSpec(Spec):

@@ -273,7 +273,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     supply_known = bool(chains) and all("observation_id" in c for c in chains)
     circulating_supply = _q(supply) if supply_known else None
     required = _q(supply * multiplier) if supply_known else None
-    held_total = _q(held) if statements_seen else None
+    held_total = _q(held) if statements_seen and isin else None
     ratio = None
     conditions: list[str] = []
     if required is not None and held_total is not None and required > 0:

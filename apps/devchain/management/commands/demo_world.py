@@ -55,6 +55,8 @@ def demo_node_environment() -> dict[str, str]:
     env = {f"RPC_URL_{slug.upper()}": url for slug, url in DEMO_NODES.items()}
     env["RESERVE_SKIP_CHAINS_WITHOUT_NODE"] = "true"
     return env
+
+
 STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
 SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
 
@@ -99,8 +101,10 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         # Links in the alert e-mails the worker sends point at this site (unless set).
         os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
-        # The local nodes, for this process and every child it starts.
-        os.environ.update(demo_node_environment())
+        # The local nodes, for this process and every child it starts (an RPC_URL_<SLUG>
+        # already set to a local address, e.g. another port, is kept).
+        for name, value in demo_node_environment().items():
+            os.environ.setdefault(name, value)
         settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE = True
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
