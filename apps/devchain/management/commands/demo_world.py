@@ -28,6 +28,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.catalog.models import Chain
+from apps.core.redaction import redact_url
 from apps.devchain import (
     contracts,
     datastreams_demo,
@@ -179,10 +180,21 @@ class Command(BaseCommand):
     def _start_evm_chains(self, var: Path, logs: Path) -> dict:
         nodes = {}
         for chain in Chain.objects.filter(kind=Chain.Kind.EVM).order_by("slug"):
+            if chain.slug not in DEMO_NODES:
+                if _local_port(chain.effective_rpc_url) is not None:
+                    # A chain of an older registry still in this database (e.g. "base").
+                    self.stderr.write(
+                        f"{chain.slug}: not in the demo world's chains; this database predates "
+                        "registry v2: remove var/ and run `make run` again"
+                    )
+                else:
+                    self.stdout.write(f"{chain.slug}: no node configured, not read")
+                continue
             port = _local_port(chain.effective_rpc_url)
             if port is None or chain.chain_id is None:
                 self.stdout.write(
-                    f"{chain.slug}: {chain.effective_rpc_url or 'no rpc_url'}, not local"
+                    f"{chain.slug}: {redact_url(chain.effective_rpc_url) or 'no rpc_url'}, "
+                    "not local"
                 )
                 continue
             node = AnvilNode(
