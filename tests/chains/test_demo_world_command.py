@@ -87,7 +87,9 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
             assert "supply sync failed" not in text
             assert "Back office (demo data): 7 fictitious applicants in every state" in text
             # The demo investor's verified wallets hold tokens on both chain kinds.
-            assert "portfolio: 2 wallets read on bnb, ethereum, solana, 9 balances stored" in text, text
+            assert (
+                "portfolio: 2 wallets read on bnb, ethereum, solana, 9 balances stored" in text
+            ), text
             assert "Demo investor (simulated): log in on /accounts/login/ as demo.investor@" in text
             worker_pid = int(re.search(r"celery worker \+ beat: pid (\d+)", text).group(1))
             assert _alive(worker_pid)
