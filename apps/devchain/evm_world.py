@@ -9,9 +9,11 @@ layouts documented in contracts/*.sol.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
+import requests
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
@@ -93,6 +95,85 @@ def place_token(w3: Web3, *, address: str, name: str, symbol: str) -> str:
     for slot, value in ((0, _word(issuer)), (4, _short_string(name)), (5, _short_string(symbol))):
         w3.provider.make_request("anvil_setStorageAt", [address, _word(slot), value])
     return address
+
+
+BATCH = 500  # JSON-RPC calls per HTTP request when placing many tokens
+
+
+def _batch(w3: Web3, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    """Send JSON-RPC calls in batches of BATCH; the results in order (an error raises)."""
+    url = w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    out: list[Any] = []
+    for start in range(0, len(calls), BATCH):
+        chunk = calls[start : start + BATCH]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+            for i, (method, params) in enumerate(chunk)
+        ]
+        reply = requests.post(url, json=body, timeout=120)
+        reply.raise_for_status()
+        answers = sorted(reply.json(), key=lambda a: a["id"])
+        for answer in answers:
+            if "error" in answer:
+                method = chunk[answer["id"]][0]
+                raise RuntimeError(f"{method}: {answer['error'].get('message', answer['error'])}")
+            out.append(answer.get("result"))
+    return out
+
+
+def missing_code(w3: Web3, addresses: list[str]) -> list[str]:
+    """The addresses (checksummed) that hold no code, in batched eth_getCode calls."""
+    addresses = [to_checksum_address(a) for a in addresses]
+    codes = _batch(w3, [("eth_getCode", [a, "latest"]) for a in addresses])
+    return [a for a, code in zip(addresses, codes, strict=True) if code in (None, "0x", "")]
+
+
+def place_tokens(
+    w3: Web3, tokens: list[tuple[str, str, str]], *, mint_to: str = "", amounts: list | None = None
+) -> None:
+    """place_token for many (address, name, symbol) at once, in batched JSON-RPC calls, and
+    mint `amounts[i]` (whole tokens, 18 decimals) of each to `mint_to`: seconds, not
+    minutes, for the whole catalogue."""
+    if not tokens:
+        return
+    code = "0x" + _runtime_code(w3, "XStockToken", "template", "TPL").hex()
+    issuer = issuer_account(w3)
+    calls: list[tuple[str, list[Any]]] = []
+    for address, name, symbol in tokens:
+        address = to_checksum_address(address)
+        calls.append(("anvil_setCode", [address, code]))
+        for slot, value in (
+            (0, _word(int(issuer, 16))),
+            (4, _short_string(name)),
+            (5, _short_string(symbol)),
+        ):
+            calls.append(("anvil_setStorageAt", [address, _word(slot), value]))
+    _batch(w3, calls)
+    if not mint_to or amounts is None:
+        return
+    abi_token = token(w3, tokens[0][0])
+    # Explicit nonces: calls of one batch may be handled concurrently.
+    nonce = w3.eth.get_transaction_count(issuer, "pending")
+    sends = []
+    for i, ((address, _name, _symbol), amount) in enumerate(zip(tokens, amounts, strict=True)):
+        data = abi_token.encode_abi("mint", args=[to_checksum_address(mint_to), to_raw(amount)])
+        tx = {
+            "from": issuer,
+            "to": to_checksum_address(address),
+            "data": data,
+            "gas": hex(200_000),
+            "nonce": hex(nonce + i),
+        }
+        sends.append(("eth_sendTransaction", [tx]))
+    hashes = _batch(w3, sends)
+    deadline = time.monotonic() + TX_TIMEOUT
+    receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
+    while None in receipts and time.monotonic() < deadline:
+        time.sleep(0.2)  # anvil mines them one by one
+        receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
+    failed = [t[2] for t, r in zip(tokens, receipts, strict=True) if not r or r["status"] != "0x1"]
+    if failed:
+        raise RuntimeError(f"mint failed or not mined for {', '.join(failed[:10])}")
 
 
 def place_oracle(w3: Web3, *, address: str, decimals: int = 8, description: str = "") -> str:

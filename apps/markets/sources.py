@@ -47,6 +47,14 @@ class PriceQuote:
     max_age: dt.timedelta
 
 
+TICKER_KEY_PREFIX = "TICKER:"
+
+
+def security_key(isin: str | None, ticker: str) -> str:
+    """How quotes name an underlying: its ISIN, or its ticker where no ISIN is published."""
+    return isin or f"{TICKER_KEY_PREFIX}{ticker}"
+
+
 @dataclass(frozen=True)
 class SecurityRef:
     isin: str

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from apps.core.formatting import WIDE, decimal_text
 
@@ -32,6 +33,9 @@ from .models import Alert, ReserveSnapshot
 if TYPE_CHECKING:
     from apps.catalog.models import Token
 
+# A deployment on a chain this site has no node for; kept in English in the snapshot, the
+# pages translate it (gettext_noop only marks it).
+NO_NODE = gettext_noop("no node configured")
 PLACES = Decimal(1).scaleb(-18)  # quantities and ratios are kept to 18 decimals
 
 
@@ -49,6 +53,7 @@ class ChainRef:
     name: str
     kind: str
     max_age_seconds: int
+    has_node: bool = True  # False: no node configured, nothing on the chain is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +173,25 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     deployments = inputs.deployments.get(token.pk, [])
     if not deployments:
         missing.append("no deployment registered")
+    not_counted: list[str] = []
     for d in deployments:
         o = inputs.observations.get(d.pk)
+        if not d.chain.has_node:
+            # Not read: no node configured. Unknown, never guessed; the demo world may leave
+            # such chains out of the sum, and says so.
+            if settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE:
+                not_counted.append(f"{d.chain.name}: not read, no node configured")
+            else:
+                missing.append(f"not read on {d.chain.name}: no node configured")
+                chains.append(
+                    {
+                        "deployment_id": d.pk,
+                        "chain": d.chain.slug,
+                        "address": d.address,
+                        "not_read": NO_NODE,
+                    }
+                )
+            continue
         if o is None:
             missing.append(f"no supply read yet on {d.chain.name}")
             chains.append({"deployment_id": d.pk, "chain": d.chain.slug, "address": d.address})
@@ -208,6 +230,9 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     held = Decimal(0)
     accounts = inputs.accounts.get(token.issuer_id, [])
     isin = token.security.isin
+    if not isin:
+        # Custodians report holdings by ISIN: without a published one nothing can be matched.
+        missing.append("underlying ISIN not published: holdings cannot be matched")
     statements_seen = 0
     for a in accounts:
         entry = custodians.setdefault(
@@ -223,7 +248,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         if s is None:
             continue
         statements_seen += 1
-        quantity = inputs.holdings.get((s.pk, isin), Decimal(0))
+        quantity = inputs.holdings.get((s.pk, isin), Decimal(0)) if isin else Decimal(0)
         held += quantity
         entry["quantity"] = decimal_text(Decimal(entry["quantity"]) + quantity)
         age = now - s.statement_date
@@ -248,10 +273,10 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     if not statements_seen:
         missing.append("no custodian statement for the issuer's accounts")
 
-    supply_known = bool(deployments) and all("observation_id" in c for c in chains)
+    supply_known = bool(chains) and all("observation_id" in c for c in chains)
     circulating_supply = _q(supply) if supply_known else None
     required = _q(supply * multiplier) if supply_known else None
-    held_total = _q(held) if statements_seen else None
+    held_total = _q(held) if statements_seen and isin else None
     ratio = None
     conditions: list[str] = []
     if required is not None and held_total is not None and required > 0:
@@ -280,6 +305,8 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         "missing": missing,
         "stale": stale,
     }
+    if not_counted:
+        provenance["not_counted"] = not_counted
     return Backing(
         token=token,
         status=status,

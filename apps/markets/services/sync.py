@@ -33,6 +33,7 @@ from apps.markets.sources import (
     Universe,
     VendorSource,
     VenueSource,
+    security_key,
 )
 
 log = logging.getLogger("apps.markets.services")
@@ -125,7 +126,7 @@ def build_universe(*, at: dt.datetime | None = None) -> Universe:
         Security.objects.filter(tokens__isnull=False)
         .distinct()
         .annotate(last=Subquery(newest.filter(security=OuterRef("pk")).values("price")[:1]))
-        .order_by("isin")
+        .order_by("isin", "ticker")
     )
     tokens = (
         Token.objects.exclude(status=Token.Status.DELISTED)
@@ -139,12 +140,15 @@ def build_universe(*, at: dt.datetime | None = None) -> Universe:
 
     return Universe(
         securities=tuple(
-            SecurityRef(isin=s.isin, ticker=s.ticker, last_price=dec(s.last)) for s in securities
+            SecurityRef(
+                isin=security_key(s.isin, s.ticker), ticker=s.ticker, last_price=dec(s.last)
+            )
+            for s in securities
         ),
         tokens=tuple(
             TokenRef(
                 symbol=t.symbol,
-                isin=t.security.isin,
+                isin=security_key(t.security.isin, t.security.ticker),
                 multiplier=t.multiplier,
                 last_price=dec(t.last),
             )
