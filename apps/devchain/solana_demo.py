@@ -103,6 +103,8 @@ def _seed_one(
         decimals=decimals,
         token_2022=token_2022,
         scaled_ui_multiplier=multiplier if token_2022 else None,
+        # Token-2022 mints are pausable, so the demo's pause and resume can be shown.
+        pausable=token_2022,
     )
     treasury = chain.create_token_account(mint=address)
     rng = _rng(symbol, seed)
