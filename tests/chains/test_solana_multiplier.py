@@ -59,7 +59,9 @@ def test_pausable_mint_reads_its_pause_state(chain, node):
 
 def test_mint_placed_at_an_address_can_be_pausable(chain, node):
     address = Keypair().pubkey()
-    chain.put_mint(address, decimals=8, token_2022=True, scaled_ui_multiplier=Decimal(1), pausable=True)
+    chain.put_mint(
+        address, decimals=8, token_2022=True, scaled_ui_multiplier=Decimal(1), pausable=True
+    )
     holder = chain.create_token_account(mint=address)
     chain.mint_to(mint=address, account=holder, amount=5)
     chain.set_paused(mint=address, paused=True)
