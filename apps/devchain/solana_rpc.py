@@ -254,7 +254,7 @@ class SolanaDevChain:
         authority = self.authority.pubkey()
         space = MINT_LEN if scaled_ui_multiplier is None else SCALED_UI_MINT_LEN
         if pausable:
-            space = (SCALED_UI_MINT_LEN if scaled_ui_multiplier is not None else ACCOUNT_LEN + 1)
+            space = SCALED_UI_MINT_LEN if scaled_ui_multiplier is not None else ACCOUNT_LEN + 1
             space += PAUSABLE_EXTENSION_LEN
         instructions = [
             create_account(

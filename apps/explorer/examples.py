@@ -55,6 +55,12 @@ SUPPLY_EXAMPLE: dict[str, Any] = {
     "circulating": "600",
     "decimals": 18,
     "stale": False,
+    "multiplier": "1",
+    "multiplier_source": "contract",
+    "underlying_supply": "600",
+    "paused": False,
+    "new_multiplier": None,
+    "new_multiplier_at": None,
 }
 
 TOKEN_DETAIL_EXAMPLE: dict[str, Any] = {
