@@ -68,9 +68,17 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
             w3 = nodes[d.chain.slug]
             fresh = not evm_world.has_code(w3, d.address)
             if fresh:
+                # The contract starts at the catalogue's multiplier; corporate actions
+                # (apps.devchain.corporate_actions) change it on the chain from then on.
                 evm_world.place_token(
-                    w3, address=d.address, name=d.token.name, symbol=d.token.symbol
+                    w3,
+                    address=d.address,
+                    name=d.token.name,
+                    symbol=d.token.symbol,
+                    multiplier=d.token.multiplier,
                 )
+            else:
+                evm_world.upgrade_token(w3, address=d.address, multiplier=d.token.multiplier)
             if d.role == Deployment.Role.CANONICAL:
                 demo.canonical.append(d)
                 if fresh:

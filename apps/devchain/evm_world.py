@@ -139,6 +139,23 @@ def place_token(
     return address
 
 
+def upgrade_token(w3: Web3, *, address: str, multiplier: Decimal = Decimal(1)) -> bool:
+    """Give a token placed by an older demo world the current XStockToken code. The storage
+    layout is compatible (slots 0-5 keep their meaning; balances read as shares): only the
+    multiplier slots, empty before, are written. Returns whether anything changed."""
+    address = to_checksum_address(address)
+    code = _runtime_code(w3, "XStockToken", "template", "TPL")
+    if bytes(w3.eth.get_code(address)) == code:
+        return False
+    w3.provider.make_request("anvil_setCode", [address, "0x" + code.hex()])
+    stored = w3.eth.get_storage_at(address, SLOT_LAST_MULTIPLIER)
+    if int.from_bytes(bytes(stored), "big") == 0:
+        word = _word(multiplier_word(multiplier))
+        for slot in (SLOT_LAST_MULTIPLIER, SLOT_NEW_MULTIPLIER):
+            w3.provider.make_request("anvil_setStorageAt", [address, _word(slot), word])
+    return True
+
+
 def place_oracle(w3: Web3, *, address: str, decimals: int = 8, description: str = "") -> str:
     """Put a DemoOracle at `address`, owned by the node's first account."""
     address = to_checksum_address(address)

@@ -157,6 +157,22 @@ def token_account_bytes(
     return base + bytes([2]) + struct.pack("<HH", EXTENSION_PAUSABLE_ACCOUNT, 0)
 
 
+def update_multiplier_instruction(
+    mint: Pubkey, authority: Pubkey, multiplier: Decimal, effective_at: int = 0
+) -> Instruction:
+    """Token-2022 ScaledUiAmountExtension UpdateMultiplier (43, 1): `multiplier` (f64) from
+    unix time `effective_at` (i64; a past time applies it at once), signed by `authority`."""
+    data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
+    data += struct.pack("<dq", float(multiplier), effective_at)
+    accounts = [AccountMeta(mint, False, True), AccountMeta(authority, True, False)]
+    return Instruction(TOKEN_2022_PROGRAM_ID, data, accounts)
+
+
+def scaled_ui_config(mint_data: bytes) -> tuple[float, int, float] | None:
+    """(multiplier, new multiplier's effective time, new multiplier) of a Token-2022 mint."""
+    return _scaled_ui_config(mint_data)
+
+
 def is_pausable(mint_data: bytes) -> bool:
     if len(mint_data) <= ACCOUNT_LEN or mint_data[ACCOUNT_LEN] != 1:
         return False
@@ -166,10 +182,12 @@ def is_pausable(mint_data: bytes) -> bool:
 class SolanaDevChain:
     """One LiteSVM instance with an authority keypair that pays fees and owns the mints."""
 
-    def __init__(self) -> None:
+    def __init__(self, authority: Keypair | None = None) -> None:
         self.lock = threading.RLock()
         self.svm = LiteSVM().with_blockhash_check(False)
-        self.authority = Keypair()
+        # Given: another process (the demo world's corporate-action simulator) signs with it.
+        self.authority = authority or Keypair()
+        self.time_offset = 0  # seconds added to the wall clock (warp_time)
         funded = self.svm.airdrop(self.authority.pubkey(), AUTHORITY_LAMPORTS)
         if isinstance(funded, FailedTransactionMetadata):
             raise RuntimeError(f"cannot fund the dev chain authority: {funded.err()}")
@@ -190,7 +208,7 @@ class SolanaDevChain:
         return self.svm.get_clock().slot
 
     def _set_slot(self, slot: int) -> None:
-        now = max(int(time.time()), self._block_times.get(slot - 1, 0))
+        now = max(int(time.time()) + self.time_offset, self._block_times.get(slot - 1, 0))
         self.svm.warp_to_slot(slot)
         clock = self.svm.get_clock()
         self.svm.set_clock(
@@ -199,6 +217,14 @@ class SolanaDevChain:
         self.svm.expire_blockhash()
         self._block_times[slot] = now
         self._blockhashes[slot] = self.svm.latest_blockhash()
+
+    def warp_time(self, seconds: int) -> int:
+        """Move the chain's clock `seconds` ahead of the wall clock (a controlled clock for
+        tests) and close a slot at that time; returns the new unix time."""
+        with self.lock:
+            self.time_offset += seconds
+            self._set_slot(self.slot + 1)
+            return self._block_times[self.slot]
 
     def advance_slot(self, slots: int = 1) -> int:
         """Move forward `slots` slots (each with a fresh blockhash); return the new slot."""
@@ -414,13 +440,9 @@ class SolanaDevChain:
         self, *, mint: Pubkey, multiplier: Decimal, effective_at: int = 0
     ) -> Signature:
         """Token-2022 UpdateMultiplier: `multiplier` from unix time `effective_at` (past = now)."""
-        data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
-        data += struct.pack("<dq", float(multiplier), effective_at)
-        accounts = [
-            AccountMeta(mint, False, True),
-            AccountMeta(self.authority.pubkey(), True, False),
-        ]
-        return self.execute([Instruction(TOKEN_2022_PROGRAM_ID, data, accounts)])
+        return self.execute(
+            [update_multiplier_instruction(mint, self.authority.pubkey(), multiplier, effective_at)]
+        )
 
     def set_paused(self, *, mint: Pubkey, paused: bool) -> Signature:
         """Token-2022 Pausable Pause or Resume, signed by the authority."""

@@ -186,6 +186,32 @@ class Backing:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def multiplier_source(o: ObservationRef) -> str:
+    """contract (the EVM supply counts it), scaled_ui (raw x it), none (a plain token)."""
+    if o.multiplier is None:
+        return "none"
+    return "contract" if o.supply_is_underlying else "scaled_ui"
+
+
+def underlying_units(
+    o: ObservationRef, catalogue_multiplier: Decimal, when: dt.datetime | None = None
+) -> Decimal:
+    """A reading's circulating supply in underlying units, each multiplier counted once: the
+    EVM contract's is in its supply already, a Token-2022 mint's is applied here, and the
+    catalogue's only where the chain reports none. With `when`, a multiplier the chain
+    applies by then (scheduled) replaces the one read (the demo custodians' statements)."""
+    circulating = o.circulating
+    if o.multiplier is None:
+        return circulating * catalogue_multiplier
+    read = Decimal(str(o.multiplier))
+    base = circulating if o.supply_is_underlying else circulating * read
+    if when is not None:
+        current = o.multiplier_at(when)
+        if current is not None and current != read:
+            base = WIDE.divide(base * current, read)
+    return base
+
+
 def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backing:
     """The backing of one token from loaded inputs; pure, no queries."""
     multiplier = token.multiplier
@@ -208,18 +234,9 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
             chains.append({"deployment_id": d.pk, "chain": d.chain.slug, "address": d.address})
             continue
         circulating = o.circulating
-        if o.multiplier is None:
-            source, counted = "none", token.multiplier
-            as_counted = circulating
-        elif o.supply_is_underlying:
-            source, counted = "contract", Decimal(1)
-            as_counted = circulating
-        else:
-            source, counted = "scaled_ui", Decimal(str(o.multiplier))
-            as_counted = circulating * counted
-        # Each chain's multiplier once: the contract's is in its supply already, the
-        # mint's is applied here, and the catalogue's only where the chain has none.
-        underlying = as_counted if source != "none" else circulating * counted
+        source = multiplier_source(o)
+        as_counted = circulating if source == "none" else underlying_units(o, token.multiplier)
+        underlying = underlying_units(o, token.multiplier)
         supply += as_counted
         required_sum += underlying
         age = now - o.observed_at

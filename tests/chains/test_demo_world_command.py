@@ -96,6 +96,9 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
             assert "ethereum: ok, 61 read" in text
             assert "base: ok, 5 read" in text
             assert "Back office (demo data): 7 fictitious applicants in every state" in text
+            assert re.search(
+                r"Corporate actions \(simulated\): a 4-for-1 split of one of \d+ tokens", text
+            ), text
             # The demo investor's verified wallets hold tokens on both chain kinds.
             assert "portfolio: 2 wallets read on base, ethereum, solana, 6 balances stored" in text
             assert "Demo investor (simulated): log in on /accounts/login/ as demo.investor@" in text
