@@ -82,6 +82,21 @@ def test_contract_with_1000_shares_at_1_25_is_1250_backed_by_1250_shares(
     assert "100.00 %" in client.get("/transparency/XSTx/").content.decode()
 
 
+def test_verify_reserves_recounts_the_multiplier(tmp_path, w3, anvil, holder, capsys):
+    token = evm_world.deploy_token(w3, name="Example Corp xStock", symbol="XSTx")
+    evm_world.mint_shares(w3, token, holder, Decimal(1000))
+    evm_world.set_multiplier(w3, token, Decimal("1.25"))
+    _registry(tmp_path, registry_doc(rpc_url=anvil.url, token_address=token))
+    _sync_all()
+    _statement(tmp_path, "1250")
+    capsys.readouterr()
+    call_command("verify_reserves", "XSTx")
+    out = capsys.readouterr().out
+    assert "ok   multiplier of XSTx on Local Ethereum" in out
+    assert "ok   shares required: published 1250" in out
+    assert out.strip().endswith("MATCH: every figure recomputed from its sources")
+
+
 def test_plain_erc20_still_reads_with_multiplier_one(tmp_path, client, w3, anvil, holder):
     plain = evm_world.deploy_plain_token(w3, name="Plain", symbol="PLN")
     evm_world.plain_token(w3, plain).functions.mint(holder, 1000 * 10**18).transact(
