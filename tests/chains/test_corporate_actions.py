@@ -158,3 +158,11 @@ def test_a_split_shows_due_then_disagreement_then_clears(tmp_path, own_anvil, so
     from apps.reserves.models import ReserveSnapshot
 
     assert ReserveSnapshot.objects.latest("pk").shares_required == Decimal(600)
+    # Each chain's change is a public event (feeds, e-mail subscriptions).
+    from apps.reserves.models import PublicEvent
+
+    events = PublicEvent.objects.filter(kind=PublicEvent.Kind.MULTIPLIER_CHANGED)
+    assert sorted(e.title for e in events) == [
+        "XSTx: multiplier on anvil 1 -> 4",
+        "XSTx: multiplier on solana 1 -> 4",
+    ]
