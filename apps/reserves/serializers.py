@@ -116,12 +116,12 @@ class AttestationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChainMultiplierSerializer(serializers.Serializer):
+class ChainAppliedMultiplierSerializer(serializers.Serializer):
     chain = serializers.CharField()
     multiplier = DecimalTextField(help_text="The multiplier the chain applies now.")
 
 
-class MultiplierDueSerializer(serializers.Serializer):
+class ScheduledMultiplierSerializer(serializers.Serializer):
     chain = serializers.CharField()
     name = serializers.CharField()
     multiplier = DecimalTextField(allow_null=True, help_text="As read.")
@@ -132,15 +132,15 @@ class MultiplierDueSerializer(serializers.Serializer):
     )
 
 
-class ConsistencySerializer(serializers.Serializer):
+class ChainConsistencySerializer(serializers.Serializer):
     """Whether the token's chains agree: multipliers, scheduled multipliers, pauses."""
 
-    multipliers = ChainMultiplierSerializer(many=True)
+    multipliers = ChainAppliedMultiplierSerializer(many=True)
     chains_disagree = serializers.BooleanField(
         help_text="Two chains apply different multipliers (one has applied a corporate "
         "action, another not yet)."
     )
-    multiplier_due = MultiplierDueSerializer(many=True)
+    multiplier_due = ScheduledMultiplierSerializer(many=True)
     paused = serializers.ListField(
         child=serializers.CharField(), help_text="Chains where the deployment is paused."
     )
@@ -154,7 +154,7 @@ class BackingDetailSerializer(BackingSummarySerializer):
     missing = serializers.ListField(child=serializers.CharField(), help_text="Missing inputs.")
     stale = serializers.ListField(child=serializers.CharField(), help_text="Inputs too old.")
     tolerance_bps = serializers.IntegerField(allow_null=True)
-    consistency = ConsistencySerializer()
+    consistency = ChainConsistencySerializer()
     attestations = AttestationSerializer(many=True)
 
 
