@@ -73,4 +73,10 @@ TOKEN_DETAIL_EXAMPLE: dict[str, Any] = {
     "documents": [],
     "corporate_actions": [],
     "oracle": ORACLE_STATUS,
+    "chain_agreement": {
+        "multipliers": [{"chain": "ethereum", "multiplier": "1"}],
+        "chains_disagree": False,
+        "multiplier_due": [],
+        "paused": [],
+    },
 }

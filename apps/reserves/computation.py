@@ -339,7 +339,15 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
             status = ReserveSnapshot.Status.UNDER_BACKED
         else:
             status = ReserveSnapshot.Status.BACKED
-    consistency, notes = _consistency(token, deployments, inputs, now)
+    consistency, notes = chain_consistency(
+        token.symbol,
+        [
+            (d.chain.slug, d.chain.name, inputs.observations[d.pk])
+            for d in deployments
+            if d.pk in inputs.observations
+        ],
+        now,
+    )
     conditions.extend(c for c in consistency["conditions"] if c not in conditions)
     provenance = {
         "multiplier": decimal_text(multiplier),
@@ -371,26 +379,25 @@ def _agree(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= MULTIPLIER_TOLERANCE * max(abs(a), abs(b))
 
 
-def _consistency(
-    token: Token, deployments: list[DeploymentRef], inputs: Inputs, now: dt.datetime
+def chain_consistency(
+    symbol: str, readings: list[tuple[str, str, Any]], now: dt.datetime
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Whether the chains agree on the token: the multiplier each applies now, a new
-    multiplier scheduled or due, a deployment paused. Returns the public record (kept in
-    the provenance) and the alert message of each condition found."""
+    """Whether the chains agree on a token: the multiplier each applies now, a new
+    multiplier scheduled or due, a deployment paused. `readings` are (chain slug, chain
+    name, latest reading: an ObservationRef or a SupplyObservation). Returns the public
+    record (kept in the provenance, shown by the token API) and the alert message of each
+    condition found."""
     applied: list[dict[str, Any]] = []
     due: list[dict[str, Any]] = []
     paused: list[dict[str, Any]] = []
-    for d in deployments:
-        o = inputs.observations.get(d.pk)
-        if o is None:
-            continue
+    for slug, name, o in readings:
         current = o.multiplier_at(now)
         if current is not None:
-            applied.append({"chain": d.chain.slug, "name": d.chain.name, "multiplier": current})
+            applied.append({"chain": slug, "name": name, "multiplier": current})
         if o.new_multiplier is not None and o.new_multiplier_at is not None:
             pending = now < o.new_multiplier_at
-            # In force since a time after the reading: the next read must show it.
-            unread = not pending and o.observed_at < o.new_multiplier_at
+            # In force since a time after the block read: the next read must show it.
+            unread = not pending and (o.block_time or o.observed_at) < o.new_multiplier_at
             read_multiplier = o.multiplier if o.multiplier is not None else None
             differs = read_multiplier is None or not _agree(
                 Decimal(str(o.new_multiplier)), Decimal(str(read_multiplier))
@@ -398,8 +405,8 @@ def _consistency(
             if (pending and differs) or (unread and differs):
                 due.append(
                     {
-                        "chain": d.chain.slug,
-                        "name": d.chain.name,
+                        "chain": slug,
+                        "name": name,
                         "multiplier": decimal_text(read_multiplier),
                         "new_multiplier": decimal_text(o.new_multiplier),
                         "at": _iso(o.new_multiplier_at),
@@ -407,12 +414,11 @@ def _consistency(
                     }
                 )
         if o.paused:
-            paused.append({"chain": d.chain.slug, "name": d.chain.name, "block": o.block_number})
+            paused.append({"chain": slug, "name": name, "block": o.block_number})
     values = [a["multiplier"] for a in applied]
     disagree = any(not _agree(values[0], v) for v in values[1:])
     conditions: list[str] = []
     notes: dict[str, str] = {}
-    symbol = token.symbol
     if disagree:
         conditions.append(Alert.Condition.CHAINS_DISAGREE)
         notes[Alert.Condition.CHAINS_DISAGREE] = (

@@ -68,6 +68,9 @@ def test_contract_with_1000_shares_at_1_25_is_1250_backed_by_1250_shares(
     assert supply["multiplier_source"] == "contract"
     assert supply["underlying_supply"] == "1250"
     assert supply["paused"] is False
+    agreement = client.get("/api/v1/tokens/XSTx/").json()["chain_agreement"]
+    assert agreement["multipliers"] == [{"chain": "anvil", "multiplier": "1.25"}]
+    assert agreement["chains_disagree"] is False and agreement["paused"] == []
 
     _statement(tmp_path, "1250")
     snapshot = ReserveSnapshot.objects.filter(token__symbol="XSTx").latest("pk")

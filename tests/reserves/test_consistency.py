@@ -82,6 +82,7 @@ def test_a_split_on_one_chain_only_raises_chains_disagree_until_the_other_follow
     page = client.get("/transparency/AAPLx/").content.decode()
     assert "different multipliers" in page and "Chains disagree" in page
     assert "Chains disagree" in client.get("/tokens/AAPLx/").content.decode()
+    assert client.get("/api/v1/tokens/AAPLx/").json()["chain_agreement"]["chains_disagree"]
 
     # Solana follows a few minutes later: its UI multiplier is 4 on the same raw supply.
     _read(world["sol"], supply="380", block=250_000_001, multiplier=4, ui_multiplier=4)
