@@ -109,3 +109,23 @@ def test_zero_multiplier_is_refused(anvil, w3, holder):
     evm_world.mine(w3)
     with pytest.raises(ChainReadError, match=r"impossible multiplier\(\) 0"):
         _read(anvil, token)
+
+
+def test_a_token_placed_by_an_older_demo_world_gets_the_current_code(anvil, w3, holder):
+    address = evm_world.to_checksum_address("0x" + "ab" * 20)
+    evm_world.place_token(w3, address=address, name="Old", symbol="OLDx")
+    evm_world.mint(w3, address, holder, Decimal(5))
+    # An older contract: other code, no multiplier stored (slots 6 and 7 empty).
+    plain = evm_world.deploy_plain_token(w3, name="Plain", symbol="PLN")
+    w3.provider.make_request("anvil_setCode", [address, w3.eth.get_code(plain).to_0x_hex()])
+    for slot in (evm_world.SLOT_LAST_MULTIPLIER, evm_world.SLOT_NEW_MULTIPLIER):
+        w3.provider.make_request(
+            "anvil_setStorageAt", [address, evm_world._word(slot), evm_world._word(0)]
+        )
+
+    assert evm_world.upgrade_token(w3, address=address) is True
+    assert evm_world.upgrade_token(w3, address=address) is False  # already current
+    evm_world.mine(w3)
+    (reading,) = _read(anvil, address).readings
+    assert reading.multiplier == Decimal(1)
+    assert reading.raw_supply == 5 * 10**18  # the balances read on as shares
