@@ -401,6 +401,10 @@ CUSTODY_MAX_STATEMENT_BYTES = envint("CUSTODY_MAX_STATEMENT_BYTES", str(5 * 1024
 RESERVE_TOLERANCE_BPS = envint("RESERVE_TOLERANCE_BPS", "0")
 # A custodian statement older than this makes the backing stale (hours; covers weekends).
 RESERVE_STATEMENT_MAX_AGE_HOURS = envint("RESERVE_STATEMENT_MAX_AGE_HOURS", "96")
+# A deployment on a chain with no node configured is not read: its supply is unknown, and so
+# is the token's backing (fail closed). The demo world, which runs only some chains locally,
+# turns this on: such deployments are then left out of the sum and listed as not counted.
+RESERVE_SKIP_CHAINS_WITHOUT_NODE = envbool("RESERVE_SKIP_CHAINS_WITHOUT_NODE", "False")
 # Recompute every snapshot this often, so staleness shows even when no input changes.
 RESERVE_RECOMPUTE_SECONDS = envint("RESERVE_RECOMPUTE_SECONDS", "900")
 CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {
@@ -415,6 +419,11 @@ CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
 # default), oracle (rounds written by the chain sync), vendor and venue (HTTP, below).
 MARKETS_SOURCES = envlist("MARKETS_SOURCES", "simulator,oracle")
 MARKETS_SIMULATOR_SEED = envint("MARKETS_SIMULATOR_SEED", "1")
+# Dated public reference closes the simulator starts from (data/reference-prices.json, built
+# by bench/reference_prices.py); an underlying without one starts at a random price.
+MARKETS_REFERENCE_PRICES_PATH = Path(
+    env("MARKETS_REFERENCE_PRICES_PATH", str(BASE_DIR / "data" / "reference-prices.json"))
+)
 MARKETS_VENDOR_URL = env("MARKETS_VENDOR_URL")
 MARKETS_VENDOR_API_KEY = env("MARKETS_VENDOR_API_KEY")
 MARKETS_VENDOR_MAX_AGE_SECONDS = envint("MARKETS_VENDOR_MAX_AGE_SECONDS", "900")

@@ -41,18 +41,27 @@ class Security(models.Model):
         ETF = "etf", "ETF"
 
     ticker = models.CharField(max_length=16)
-    name = models.CharField(max_length=200)
-    isin = models.CharField("ISIN", max_length=12, unique=True, validators=[validate_isin])
-    exchange_mic = models.CharField("exchange MIC", max_length=4, default="XNYS")
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.STOCK)
+    # Blank, null or empty: not published (no public source found); never guessed.
+    name = models.CharField(max_length=200, blank=True)
+    isin = models.CharField(
+        "ISIN", max_length=12, unique=True, null=True, blank=True, validators=[validate_isin]
+    )
+    # Where the ISIN was found: ["<repo>:<path>", ...].
+    isin_sources = models.JSONField("ISIN sources", default=list, blank=True)
+    exchange_mic = models.CharField("exchange MIC", max_length=4, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
     sector = models.CharField(max_length=64, blank=True)
+    # Where name, kind, exchange and sector were found: ["<repo>:<path>", ...].
+    meta_sources = models.JSONField(
+        "name, kind, exchange and sector sources", default=list, blank=True
+    )
 
     class Meta:
         ordering = ["ticker"]
         verbose_name_plural = "securities"
 
     def __str__(self) -> str:
-        return f"{self.ticker} ({self.isin})"
+        return f"{self.ticker} ({self.isin or 'ISIN not published'})"
 
 
 class TokenQuerySet(QuerySet["Token"]):
@@ -121,6 +130,10 @@ class Token(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     launch_date = models.DateField(null=True, blank=True)
+    factsheet_url = models.URLField(max_length=300, blank=True)
+    # The public sources that agree on this token's facts:
+    # [{"id", "repo", "path", "commit"?, "supports": ["solana_mint", ...]}, ...].
+    sources = models.JSONField(default=list, blank=True)
 
     objects = TokenQuerySet.as_manager()
 
@@ -165,11 +178,21 @@ class Chain(models.Model):
         if self.kind == self.Kind.EVM and self.chain_id is None:
             raise ValidationError({"chain_id": "an EVM chain needs its chain id"})
 
+    @staticmethod
+    def node_url(slug: str, rpc_url: str) -> str:
+        """The node to ask: RPC_URL_<SLUG> from the environment wins over the registry;
+        "" when neither names one (mainnet chains have none by default)."""
+        override = os.environ.get(f"RPC_URL_{slug.upper().replace('-', '_')}", "")
+        return override or rpc_url
+
     @property
     def effective_rpc_url(self) -> str:
-        """The node to ask: RPC_URL_<SLUG> from the environment wins over the registry."""
-        override = os.environ.get(f"RPC_URL_{self.slug.upper().replace('-', '_')}", "")
-        return override or self.rpc_url
+        return self.node_url(self.slug, self.rpc_url)
+
+    @property
+    def has_node(self) -> bool:
+        """False: no node is configured for this chain, so nothing on it is read."""
+        return bool(self.effective_rpc_url)
 
     def _template(self, own: str, suffix: str) -> str:
         if own:

@@ -53,6 +53,11 @@ class DeploymentFreshness:
     def missing(self) -> bool:
         return self.latest is None
 
+    @property
+    def no_node(self) -> bool:
+        """Not read: no node is configured for the chain (neither stale nor never read)."""
+        return not self.deployment.chain.has_node
+
 
 def deployments_with_latest_supply(
     deployments: QuerySet[Deployment] | None = None,
@@ -89,11 +94,21 @@ def supply_freshness(
 
 
 def stale_tokens(freshness: Iterable[DeploymentFreshness]) -> dict[str, list[DeploymentFreshness]]:
-    """Token symbol -> its stale or unobserved deployments."""
+    """Token symbol -> its stale or unobserved deployments (a deployment on a chain without a
+    node is not read at all, and counted apart: `not_read_by_chain`)."""
     out: dict[str, list[DeploymentFreshness]] = {}
     for f in freshness:
-        if f.stale:
+        if f.stale and not f.no_node:
             out.setdefault(f.deployment.token.symbol, []).append(f)
+    return out
+
+
+def not_read_by_chain(freshness: Iterable[DeploymentFreshness]) -> dict[Chain, int]:
+    """Chain -> how many of its deployments are not read because it has no node."""
+    out: dict[Chain, int] = {}
+    for f in freshness:
+        if f.no_node:
+            out[f.deployment.chain] = out.get(f.deployment.chain, 0) + 1
     return out
 
 

@@ -56,7 +56,10 @@ def demo_holdings(
     pick_first = bool(short) and short not in {t.symbol for t in tokens}
     result: dict[AccountRef, dict[str, Decimal]] = {}
     for token in tokens:
-        deployments = inputs.deployments.get(token.pk, [])
+        if not token.security.isin:
+            continue  # custodians report by ISIN; none is published for this underlying
+        # Chains without a node are not read (the demo world runs only some chains).
+        deployments = [d for d in inputs.deployments.get(token.pk, []) if d.chain.has_node]
         observations = [inputs.observations.get(d.pk) for d in deployments]
         if not deployments or None in observations:
             continue

@@ -9,9 +9,11 @@ layouts documented in contracts/*.sol.
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
+import requests
 from eth_utils import to_checksum_address
 from web3 import HTTPProvider, Web3
 
@@ -154,6 +156,107 @@ def upgrade_token(w3: Web3, *, address: str, multiplier: Decimal = Decimal(1)) -
         for slot in (SLOT_LAST_MULTIPLIER, SLOT_NEW_MULTIPLIER):
             w3.provider.make_request("anvil_setStorageAt", [address, _word(slot), word])
     return True
+
+
+BATCH = 500  # JSON-RPC calls per HTTP request when placing many tokens
+
+
+def _batch(w3: Web3, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    """Send JSON-RPC calls in batches of BATCH; the results in order (an error raises)."""
+    url = w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    out: list[Any] = []
+    for start in range(0, len(calls), BATCH):
+        chunk = calls[start : start + BATCH]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+            for i, (method, params) in enumerate(chunk)
+        ]
+        reply = requests.post(url, json=body, timeout=120)
+        reply.raise_for_status()
+        answers = sorted(reply.json(), key=lambda a: a["id"])
+        for answer in answers:
+            if "error" in answer:
+                method = chunk[answer["id"]][0]
+                raise RuntimeError(f"{method}: {answer['error'].get('message', answer['error'])}")
+            out.append(answer.get("result"))
+    return out
+
+
+def outdated_code(w3: Web3, addresses: list[str]) -> list[str]:
+    """The addresses (checksummed) holding code other than the current XStockToken's (a
+    token an older demo world placed), in batched eth_getCode calls."""
+    addresses = [to_checksum_address(a) for a in addresses]
+    current = "0x" + _runtime_code(w3, "XStockToken", "template", "TPL").hex()
+    codes = _batch(w3, [("eth_getCode", [a, "latest"]) for a in addresses])
+    return [
+        a
+        for a, code in zip(addresses, codes, strict=True)
+        if code not in (None, "0x", "") and code.lower() != current.lower()
+    ]
+
+
+def missing_code(w3: Web3, addresses: list[str]) -> list[str]:
+    """The addresses (checksummed) that hold no code, in batched eth_getCode calls."""
+    addresses = [to_checksum_address(a) for a in addresses]
+    codes = _batch(w3, [("eth_getCode", [a, "latest"]) for a in addresses])
+    return [a for a, code in zip(addresses, codes, strict=True) if code in (None, "0x", "")]
+
+
+def place_tokens(
+    w3: Web3,
+    tokens: list[tuple[str, str, str]],
+    *,
+    mint_to: str = "",
+    amounts: list | None = None,
+    multipliers: list[Decimal] | None = None,
+) -> None:
+    """place_token for many (address, name, symbol) at once, in batched JSON-RPC calls, with
+    `multipliers[i]` in force (default 1), and mint `amounts[i]` (whole tokens, 18
+    decimals, underlying units) of each to `mint_to`: seconds, not minutes, for the whole
+    catalogue."""
+    if not tokens:
+        return
+    code = "0x" + _runtime_code(w3, "XStockToken", "template", "TPL").hex()
+    issuer = issuer_account(w3)
+    calls: list[tuple[str, list[Any]]] = []
+    for i, (address, name, symbol) in enumerate(tokens):
+        address = to_checksum_address(address)
+        word = _word(multiplier_word(multipliers[i] if multipliers else Decimal(1)))
+        calls.append(("anvil_setCode", [address, code]))
+        for slot, value in (
+            (SLOT_ISSUER_PAUSED, _word(int(issuer, 16))),
+            (SLOT_NAME, _short_string(name)),
+            (SLOT_SYMBOL, _short_string(symbol)),
+            (SLOT_LAST_MULTIPLIER, word),
+            (SLOT_NEW_MULTIPLIER, word),
+        ):
+            calls.append(("anvil_setStorageAt", [address, _word(slot), value]))
+    _batch(w3, calls)
+    if not mint_to or amounts is None:
+        return
+    abi_token = token(w3, tokens[0][0])
+    # Explicit nonces: calls of one batch may be handled concurrently.
+    nonce = w3.eth.get_transaction_count(issuer, "pending")
+    sends = []
+    for i, ((address, _name, _symbol), amount) in enumerate(zip(tokens, amounts, strict=True)):
+        data = abi_token.encode_abi("mint", args=[to_checksum_address(mint_to), to_raw(amount)])
+        tx = {
+            "from": issuer,
+            "to": to_checksum_address(address),
+            "data": data,
+            "gas": hex(200_000),
+            "nonce": hex(nonce + i),
+        }
+        sends.append(("eth_sendTransaction", [tx]))
+    hashes = _batch(w3, sends)
+    deadline = time.monotonic() + TX_TIMEOUT
+    receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
+    while None in receipts and time.monotonic() < deadline:
+        time.sleep(0.2)  # anvil mines them one by one
+        receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
+    failed = [t[2] for t, r in zip(tokens, receipts, strict=True) if not r or r["status"] != "0x1"]
+    if failed:
+        raise RuntimeError(f"mint failed or not mined for {', '.join(failed[:10])}")
 
 
 def place_oracle(w3: Web3, *, address: str, decimals: int = 8, description: str = "") -> str:

@@ -35,9 +35,19 @@ class IssuerSerializer(serializers.ModelSerializer):
 
 
 class SecuritySerializer(serializers.ModelSerializer):
+    isin_sources = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Where the ISIN was found: '<repository>:<path>' of each public source.",
+    )
+
     class Meta:
         model = Security
-        fields = ["ticker", "name", "isin", "exchange_mic", "kind", "sector"]
+        fields = ["ticker", "name", "isin", "isin_sources", "exchange_mic", "kind", "sector"]
+        extra_kwargs = {
+            "isin": {"help_text": "ISIN of the underlying, or null: not published."},
+            "name": {"help_text": "Empty: not published."},
+        }
 
 
 class DeploymentSerializer(serializers.ModelSerializer):
@@ -67,19 +77,43 @@ class DeploymentSerializer(serializers.ModelSerializer):
         ]
 
 
+READ_STATUSES = [
+    ("read", "read"),
+    ("stale", "stale: the latest reading is older than the chain's max age"),
+    ("never_read", "never read yet"),
+    ("no_node", "not read: no node configured"),
+]
+
+
 class DeploymentDetailSerializer(DeploymentSerializer):
     supply = serializers.SerializerMethodField(
-        help_text="The latest supply reading of this deployment, or null before the first."
+        help_text="The latest supply reading of this deployment, or null: never read, or "
+        "not read because no node is configured for the chain (see read_status)."
+    )
+    read_status = serializers.SerializerMethodField(
+        help_text="read, stale, never_read, or no_node (not read: no node configured; "
+        "RPC_URL_<SLUG> sets one)."
     )
 
     class Meta(DeploymentSerializer.Meta):
-        fields = [*DeploymentSerializer.Meta.fields, "supply"]
+        fields = [*DeploymentSerializer.Meta.fields, "supply", "read_status"]
 
     @extend_schema_field(SupplySerializer(allow_null=True))
     def get_supply(self, deployment: Deployment) -> dict[str, Any] | None:
         """The latest reading, prefetched as `latest_supply` by the token selector."""
+        if not deployment.chain.has_node:
+            return None
         latest = getattr(deployment, "latest_supply", None)
         return SupplySerializer(latest[0], context=self.context).data if latest else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=READ_STATUSES))
+    def get_read_status(self, deployment: Deployment) -> str:
+        if not deployment.chain.has_node:
+            return "no_node"
+        latest = getattr(deployment, "latest_supply", None)
+        if not latest:
+            return "never_read"
+        return "stale" if latest[0].stale else "read"
 
 
 class VenueSerializer(serializers.ModelSerializer):
@@ -138,8 +172,18 @@ class TokenSerializer(serializers.ModelSerializer):
         ]
 
 
+class TokenSourceSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The source's id in the public facts file.")
+    repo = serializers.CharField(help_text="owner/name; empty when not identified.")
+    path = serializers.CharField()
+    commit = serializers.CharField(required=False)
+    supports = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField(required=False)
+
+
 class TokenDetailSerializer(TokenSerializer):
     deployments = DeploymentDetailSerializer(many=True, read_only=True)
+    sources = TokenSourceSerializer(many=True, read_only=True)
     venues = VenueSerializer(many=True, read_only=True)
     documents = DocumentSerializer(many=True, read_only=True)
     corporate_actions = CorporateActionSerializer(many=True, read_only=True)
@@ -155,6 +199,8 @@ class TokenDetailSerializer(TokenSerializer):
     class Meta(TokenSerializer.Meta):
         fields = [
             *TokenSerializer.Meta.fields,
+            "factsheet_url",
+            "sources",
             "venues",
             "documents",
             "corporate_actions",

@@ -46,6 +46,7 @@ from .models import Alert, ReserveSnapshot
 if TYPE_CHECKING:
     from apps.catalog.models import Token
 
+NO_NODE = "no node configured"  # a deployment on a chain this site has no node for
 PLACES = Decimal(1).scaleb(-18)  # quantities and ratios are kept to 18 decimals
 # Two chains' multipliers agree within this relative difference: Token-2022 stores its
 # multiplier as an f64, the EVM contract with 18 decimals.
@@ -66,6 +67,7 @@ class ChainRef:
     name: str
     kind: str
     max_age_seconds: int
+    has_node: bool = True  # False: no node configured, nothing on the chain is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +229,25 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     deployments = inputs.deployments.get(token.pk, [])
     if not deployments:
         missing.append("no deployment registered")
+    not_counted: list[str] = []
     for d in deployments:
         o = inputs.observations.get(d.pk)
+        if not d.chain.has_node:
+            # Not read: no node configured. Unknown, never guessed; the demo world may leave
+            # such chains out of the sum, and says so.
+            if settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE:
+                not_counted.append(f"{d.chain.name}: not read, no node configured")
+            else:
+                missing.append(f"not read on {d.chain.name}: no node configured")
+                chains.append(
+                    {
+                        "deployment_id": d.pk,
+                        "chain": d.chain.slug,
+                        "address": d.address,
+                        "not_read": NO_NODE,
+                    }
+                )
+            continue
         if o is None:
             missing.append(f"no supply read yet on {d.chain.name}")
             chains.append({"deployment_id": d.pk, "chain": d.chain.slug, "address": d.address})
@@ -277,6 +296,9 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     held = Decimal(0)
     accounts = inputs.accounts.get(token.issuer_id, [])
     isin = token.security.isin
+    if not isin:
+        # Custodians report holdings by ISIN: without a published one nothing can be matched.
+        missing.append("underlying ISIN not published: holdings cannot be matched")
     statements_seen = 0
     for a in accounts:
         entry = custodians.setdefault(
@@ -292,7 +314,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         if s is None:
             continue
         statements_seen += 1
-        quantity = inputs.holdings.get((s.pk, isin), Decimal(0))
+        quantity = inputs.holdings.get((s.pk, isin), Decimal(0)) if isin else Decimal(0)
         held += quantity
         entry["quantity"] = decimal_text(Decimal(entry["quantity"]) + quantity)
         age = now - s.statement_date
@@ -317,10 +339,10 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     if not statements_seen:
         missing.append("no custodian statement for the issuer's accounts")
 
-    supply_known = bool(deployments) and all("observation_id" in c for c in chains)
+    supply_known = bool(chains) and all("observation_id" in c for c in chains)
     circulating_supply = _q(supply) if supply_known else None
     required = _q(required_sum) if supply_known else None
-    held_total = _q(held) if statements_seen else None
+    held_total = _q(held) if statements_seen and isin else None
     ratio = None
     conditions: list[str] = []
     if required is not None and held_total is not None and required > 0:
@@ -344,7 +366,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         [
             (d.chain.slug, d.chain.name, inputs.observations[d.pk])
             for d in deployments
-            if d.pk in inputs.observations
+            if d.pk in inputs.observations and d.chain.has_node
         ],
         now,
     )
@@ -360,6 +382,8 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         "stale": stale,
         "consistency": consistency,
     }
+    if not_counted:
+        provenance["not_counted"] = not_counted
     return Backing(
         token=token,
         status=status,

@@ -15,7 +15,9 @@ class BackingSummarySerializer(serializers.Serializer):
     """One token's latest figures (null before the first snapshot)."""
 
     symbol = serializers.CharField()
-    isin = serializers.CharField(help_text="ISIN of the underlying share.")
+    isin = serializers.CharField(
+        allow_null=True, help_text="ISIN of the underlying share, or null: not published."
+    )
     status = serializers.ChoiceField(
         choices=ReserveSnapshot.Status.choices,
         allow_null=True,

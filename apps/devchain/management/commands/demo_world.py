@@ -29,6 +29,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from apps.catalog.models import Chain
+from apps.core.redaction import redact_url
 from apps.devchain import (
     contracts,
     datastreams_demo,
@@ -40,6 +41,24 @@ from apps.devchain import (
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# The registry's chains are mainnet chains without a node; the demo world runs local nodes
+# for two EVM chains and Solana (as two cores allow) and points itself and its children at
+# them. The other chains stay without a node ("not read: no node configured").
+DEMO_NODES = {
+    "ethereum": "http://127.0.0.1:8545",
+    "bnb": "http://127.0.0.1:8546",
+    "solana": "http://127.0.0.1:8899",
+}
+
+
+def demo_node_environment() -> dict[str, str]:
+    """RPC_URL_<SLUG> of the demo world's local nodes, and the reserves setting that leaves
+    the chains it does not run out of the backing (labelled on the pages)."""
+    env = {f"RPC_URL_{slug.upper()}": url for slug, url in DEMO_NODES.items()}
+    env["RESERVE_SKIP_CHAINS_WITHOUT_NODE"] = "true"
+    return env
+
+
 STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
 SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
 
@@ -99,6 +118,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         # Links in the alert e-mails the worker sends point at this site (unless set).
         os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
+        # The local nodes, for this process and every child it starts (an RPC_URL_<SLUG>
+        # already set to a local address, e.g. another port, is kept).
+        for name, value in demo_node_environment().items():
+            os.environ.setdefault(name, value)
+        settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE = True
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
@@ -226,10 +250,21 @@ class Command(BaseCommand):
     def _start_evm_chains(self, var: Path, logs: Path) -> dict:
         nodes = {}
         for chain in Chain.objects.filter(kind=Chain.Kind.EVM).order_by("slug"):
+            if chain.slug not in DEMO_NODES:
+                if _local_port(chain.effective_rpc_url) is not None:
+                    # A chain of an older registry still in this database (e.g. "base").
+                    self.stderr.write(
+                        f"{chain.slug}: not in the demo world's chains; this database predates "
+                        "registry v2: remove var/ and run `make run` again"
+                    )
+                else:
+                    self.stdout.write(f"{chain.slug}: no node configured, not read")
+                continue
             port = _local_port(chain.effective_rpc_url)
             if port is None or chain.chain_id is None:
                 self.stdout.write(
-                    f"{chain.slug}: {chain.effective_rpc_url or 'no rpc_url'}, not local"
+                    f"{chain.slug}: {redact_url(chain.effective_rpc_url) or 'no rpc_url'}, "
+                    "not local"
                 )
                 continue
             node = AnvilNode(
