@@ -432,6 +432,11 @@ CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
 # default), oracle (rounds written by the chain sync), vendor and venue (HTTP, below).
 MARKETS_SOURCES = envlist("MARKETS_SOURCES", "simulator,oracle")
 MARKETS_SIMULATOR_SEED = envint("MARKETS_SIMULATOR_SEED", "1")
+# Dated public reference closes the simulator starts from (data/reference-prices.json, built
+# by bench/reference_prices.py); an underlying without one starts at a random price.
+MARKETS_REFERENCE_PRICES_PATH = Path(
+    env("MARKETS_REFERENCE_PRICES_PATH", str(BASE_DIR / "data" / "reference-prices.json"))
+)
 MARKETS_VENDOR_URL = env("MARKETS_VENDOR_URL")
 MARKETS_VENDOR_API_KEY = env("MARKETS_VENDOR_API_KEY")
 MARKETS_VENDOR_MAX_AGE_SECONDS = envint("MARKETS_VENDOR_MAX_AGE_SECONDS", "900")

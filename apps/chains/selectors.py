@@ -128,8 +128,8 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
     """{token id: the multiplier of each deployment's latest supply reading}, one query.
 
     Solana: the Token-2022 scaled-UI-amount multiplier in force at the read slot (a mint
-    without the extension: 1). EVM: 1, as the chain sync reads no multiplier of the token
-    contract yet. Deployments never read are left out.
+    without the extension: 1). EVM: the issuer contract's multiplier() at the read block (a
+    plain ERC-20: 1, not read). Deployments never read are left out.
     """
     newest = SupplyObservation.objects.filter(deployment=OuterRef("pk")).order_by(
         "-observed_at", "-block_number"
@@ -137,6 +137,7 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
     rows = (
         Deployment.objects.filter(token_id__in=list(token_ids))
         .annotate(
+            latest_multiplier=Subquery(newest.values("multiplier")[:1]),
             latest_ui_multiplier=Subquery(newest.values("ui_multiplier")[:1]),
             latest_observed_at=Subquery(newest.values("observed_at")[:1]),
         )
@@ -147,14 +148,17 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
             "chain__slug",
             "chain__name",
             "chain__kind",
+            "latest_multiplier",
             "latest_ui_multiplier",
             "latest_observed_at",
         )
     )
     out: dict[int, list[ChainMultiplier]] = {}
-    for token_id, slug, name, kind, ui_multiplier, observed_at in rows:
+    for token_id, slug, name, kind, read_multiplier, ui_multiplier, observed_at in rows:
         # ExactDecimalField reads back through from_db_value only on the model field.
-        multiplier = None if ui_multiplier is None else Decimal(str(ui_multiplier))
+        # Readings recorded before the multiplier column carry only the Solana one.
+        value = read_multiplier if read_multiplier is not None else ui_multiplier
+        multiplier = None if value is None else Decimal(str(value))
         out.setdefault(token_id, []).append(
             ChainMultiplier(
                 chain_slug=slug,

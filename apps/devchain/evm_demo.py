@@ -65,12 +65,21 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
         here = [d for d in deployments if d.chain.slug == slug]
         missing = set(evm_world.missing_code(w3, [d.address for d in here])) if here else set()
         fresh_by_chain[slug] = [d for d in here if d.address in missing]
+        # Tokens an older demo world placed get the current contract (the multiplier).
+        kept = [d for d in here if d.address not in missing]
+        outdated = set(evm_world.outdated_code(w3, [d.address for d in kept])) if kept else set()
+        for d in kept:
+            if d.address in outdated:
+                evm_world.upgrade_token(w3, address=d.address, multiplier=d.token.multiplier)
         canonical = [d for d in fresh_by_chain[slug] if d.role == Deployment.Role.CANONICAL]
+        # The contracts start at the catalogue's multiplier; corporate actions
+        # (apps.devchain.corporate_actions) change it on the chain from then on.
         evm_world.place_tokens(
             w3,
             [(d.address, d.token.name, d.token.symbol) for d in canonical],
             mint_to=holder(w3),
             amounts=[_amount(_rng(d.token.symbol), 1_000, 90_000) for d in canonical],
+            multipliers=[d.token.multiplier for d in canonical],
         )
     placed = {d.pk for group in fresh_by_chain.values() for d in group}
     by_token: dict[int, list[Deployment]] = {}
@@ -87,7 +96,11 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
                 continue
             if fresh:
                 evm_world.place_token(
-                    w3, address=d.address, name=d.token.name, symbol=d.token.symbol
+                    w3,
+                    address=d.address,
+                    name=d.token.name,
+                    symbol=d.token.symbol,
+                    multiplier=d.token.multiplier,
                 )
             if sources and sources[0].escrow_addresses:
                 source = sources[0]

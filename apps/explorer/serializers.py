@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,6 +22,8 @@ from apps.catalog.models import (
 from apps.chains.serializers import SupplySerializer
 from apps.core.api import DecimalTextField
 from apps.markets.serializers import OracleStatusSerializer
+from apps.reserves.computation import chain_consistency
+from apps.reserves.serializers import ChainConsistencySerializer
 
 
 class IssuerSerializer(serializers.ModelSerializer):
@@ -188,6 +191,10 @@ class TokenDetailSerializer(TokenSerializer):
         help_text="The latest Chainlink Data Streams report beside the site's own figures, "
         "or null when the token has no Data Streams feed."
     )
+    chain_agreement = serializers.SerializerMethodField(
+        help_text="Whether the chains agree, from each deployment's latest supply reading: "
+        "the multiplier each applies now, scheduled multipliers, pauses."
+    )
 
     class Meta(TokenSerializer.Meta):
         fields = [
@@ -198,7 +205,19 @@ class TokenDetailSerializer(TokenSerializer):
             "documents",
             "corporate_actions",
             "oracle",
+            "chain_agreement",
         ]
+
+    @extend_schema_field(ChainConsistencySerializer())
+    def get_chain_agreement(self, token: Token) -> dict[str, Any]:
+        """From the latest readings prefetched as `latest_supply` (no query)."""
+        readings = []
+        for d in token.deployments.all():
+            latest = getattr(d, "latest_supply", None)
+            if latest:
+                readings.append((d.chain.slug, d.chain.name, latest[0]))
+        record, _notes = chain_consistency(token.symbol, readings, timezone.now())
+        return ChainConsistencySerializer(record, context=self.context).data
 
     @extend_schema_field(OracleStatusSerializer(allow_null=True))
     def get_oracle(self, token: Token) -> dict[str, Any] | None:

@@ -76,6 +76,11 @@ def load_inputs(tokens: Sequence[Token]) -> Inputs:
             "escrow_balance",
             "decimals",
             "observed_at",
+            "multiplier",
+            "supply_is_underlying",
+            "paused",
+            "new_multiplier",
+            "new_multiplier_at",
         )
     }
 

@@ -86,6 +86,9 @@ def test_demo_world_starts_chains_and_worker_and_stops_them_all(tmp_path):
             assert "xlayer: not read: no node configured (set RPC_URL_XLAYER)" in text
             assert "supply sync failed" not in text
             assert "Back office (demo data): 7 fictitious applicants in every state" in text
+            assert re.search(
+                r"Corporate actions \(simulated\): a 4-for-1 split of one of \d+ tokens", text
+            ), text
             # The demo investor's verified wallets hold tokens on both chain kinds.
             assert (
                 "portfolio: 2 wallets read on bnb, ethereum, solana, 9 balances stored" in text

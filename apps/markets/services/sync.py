@@ -33,6 +33,7 @@ from apps.markets.sources import (
     Universe,
     VendorSource,
     VenueSource,
+    load_reference_closes,
     security_key,
 )
 
@@ -47,7 +48,12 @@ def configured_sources() -> list[PriceSource]:
     sources: list[PriceSource] = []
     for name in settings.MARKETS_SOURCES:
         if name == "simulator":
-            sources.append(SimulatorSource(seed=settings.MARKETS_SIMULATOR_SEED))
+            sources.append(
+                SimulatorSource(
+                    seed=settings.MARKETS_SIMULATOR_SEED,
+                    reference=load_reference_closes(settings.MARKETS_REFERENCE_PRICES_PATH),
+                )
+            )
         elif name == "oracle":
             sources.append(OracleSource())
         elif name == "datastreams":
