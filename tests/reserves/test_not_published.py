@@ -73,3 +73,19 @@ def test_the_demo_world_may_leave_chains_without_a_node_out_and_says_so(
     assert snapshot.status == "backed"
     assert snapshot.circulating_supply == Decimal("980")
     assert snapshot.provenance["not_counted"] == ["Ink: not read, no node configured"]
+
+
+def test_verify_says_a_chain_without_a_node_was_not_read(aapl_world, monkeypatch):
+    from apps.reserves.verify import verify_snapshot
+
+    monkeypatch.delenv("RPC_URL_INK", raising=False)
+    _hold("1000")
+    ink = ChainFactory(slug="ink", name="Ink", chain_id=57073, rpc_url="")
+    DeploymentFactory(token=aapl_world["token"], chain=ink)
+    snapshot = compute_snapshot(token=aapl_world["token"])
+    result = verify_snapshot(snapshot=snapshot, read_chains=True)
+    ink_checks = [c for c in result.checks if c.what == "supply on Ink"]
+    assert ink_checks and ink_checks[0].note == (
+        "not read: no node configured (RPC_URL_INK sets one)"
+    )
+    assert ink_checks[0].published is None  # the snapshot did not count it either
