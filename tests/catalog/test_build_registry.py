@@ -230,3 +230,16 @@ def test_a_source_row_missing_keys_does_not_break_the_api(client):
         "note": "",
     }
     assert client.get("/tokens/AAPLx/").status_code == 200
+
+
+def test_disagreeing_isins_ship_neither(facts, research):
+    research = copy.deepcopy(research)
+    research["tickers"]["AAPL"] = {
+        **research["tickers"]["AAPL"],
+        "isin": "US5949181045",  # a valid ISIN, but not the one the facts file gives
+        "basis": "2+ sources",
+    }
+    registry, report = build(facts, research)
+    underlying = _token(registry, "AAPLx")["underlying"]
+    assert underlying["isin"] is None and underlying["isin_sources"] == []
+    assert "AAPL: facts US0378331005, research US5949181045" in report.isin_conflicts
