@@ -85,6 +85,7 @@ BACKING_DETAIL: dict[str, Any] = {
     ],
     "missing": [],
     "stale": [],
+    "not_counted": [],
     "tolerance_bps": 0,
     "attestations": [],
 }
