@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from apps.onboarding.models import Declaration
 from apps.onboarding.services import cases
-from tests.factories import KycCaseFactory
+from tests.factories import InvestorProfileFactory, KycCaseFactory
 from tests.i18n.checks import english_left
 from tests.onboarding.conftest import DE_IP, _mmdb_file, geoip_db  # noqa: F401 (fixtures)
 
@@ -79,3 +80,25 @@ def test_the_jurisdiction_gate_refuses_in_chinese(client, draft):
     html = response.content.decode()
     assert "我們無法判定您的連線來源" in html and "IPv6 通道" in html
     assert english_left(response) == []
+
+
+def test_the_recorded_reasons_stay_english_and_read_in_chinese(client, db):
+    profile = InvestorProfileFactory()
+    client.force_login(profile.user)
+    answers = {
+        "full_name": "Lin Example",
+        "date_of_birth": "1985-05-17",
+        "residence_country": "US",
+        "citizenships": ["TW"],
+        "tax_residences": ["TW"],
+        "us_citizen": "no",
+        "us_green_card": "no",
+        "us_resident": "yes",
+        "us_tax_person": "no",
+    }
+    response = client.post("/onboarding/eligibility/", answers, REMOTE_ADDR=DE_IP, **ZH)
+    html = response.content.decode()
+    assert "您不符資格" in html and "您居住在美國。代幣不得向美國人士提供。" in html
+    assert Declaration.objects.get().reasons[0] == (
+        "You live in the United States. The tokens may not be offered to US persons."
+    )
