@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
@@ -166,13 +167,16 @@ def templates_of(response) -> set[str]:
     return {str(Path(t.origin.name).relative_to(ROOT)) for t in response.templates if t.origin}
 
 
-def english_left(response) -> list[str]:
+def english_left(response, published: Iterable[str] = ()) -> list[str]:
     """Phrases (two words or more between placeholders and tags) of the msgids of the
     response's own templates that are still on the page in English: none when every
-    string was translated. Plus every word its templates show unmarked."""
+    string was translated. Plus every word its templates show unmarked. `published`:
+    data shown as published (it may hold such a phrase), taken out of the page first."""
     templates = templates_of(response)
     left = [f"{t}: {w}" for t in sorted(templates) for w in unmarked_words(ROOT / t)]
     text = unescape(" ".join(shown_text(response.content.decode())))
+    for data in sorted(published, key=len, reverse=True):
+        text = text.replace(data, " ")
     for entry in read_po(committed_po()):
         if entry.files & templates:
             for chunk in PLACEHOLDER_OR_TAG.split(entry.msgid):

@@ -19,6 +19,7 @@ from django.utils import formats, translation
 
 from apps.core import public_cache
 from apps.core.locale import html_lang
+from apps.explorer.compare import load as load_comparison
 from tests.factories import make_officer
 from tests.i18n.checks import (
     PLACEHOLDER_OR_TAG,
@@ -265,3 +266,46 @@ def test_the_back_office_says_in_chinese_that_it_is_english_only(client):
     assert "Review queue" in html
     english = client.get("/compliance/").content.decode()
     assert "後台" not in english
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/", 200),
+        ("/transparency/", 200),
+        ("/status/", 200),
+        ("/compare/", 200),
+        ("/alerts/", 200),
+        ("/alerts/sent/", 200),
+        ("/alerts/confirm/not-a-link/", 400),
+        ("/tokens/NOPE/", 404),
+        ("/tokens/?page=abc", 400),
+    ],
+)
+def test_every_public_page_is_in_chinese(client, aapl_backed, url, status):
+    response = client.get(url, **ZH)
+    assert response.status_code == status
+    assert '<html lang="zh-Hant">' in response.content.decode()
+    assert english_left(response, published=_comparison_texts()) == []
+
+
+def _comparison_texts() -> list[str]:
+    """Every text of data/backing-models.json: shown as published, in English."""
+    document = load_comparison().document
+    texts = [c.label for c in document.columns] + [c.help for c in document.columns]
+    for row in document.rows:
+        texts += [row.name, row.kind, row.kind_detail]
+        for cell in row.cells.values():
+            sources = ([cell.source] if cell.source else []) + list(cell.also)
+            texts += [cell.value, cell.note or ""] + [s.title for s in sources]
+    return [t for t in texts if t]
+
+
+@pytest.mark.django_db
+def test_feeds_speak_the_readers_language(client, aapl_backed):
+    site = client.get("/transparency/feed/", **ZH).content.decode()
+    assert "所有代幣的儲備事件" in site
+    token = client.get("/transparency/AAPLx/feed/").content.decode()
+    assert "AAPLx: reserve events" in token
+    assert "AAPLx：儲備事件" in client.get("/transparency/AAPLx/feed/", **ZH).content.decode()
