@@ -190,7 +190,8 @@ class Report:
             f"ISINs there not used: {', '.join(self.isin_single_source) or 'none'})",
         ]
         if self.isin_conflicts:
-            out.append(f"ISIN conflicts (facts kept): {'; '.join(self.isin_conflicts)}")
+            conflicts = "; ".join(self.isin_conflicts)
+            out.append(f"ISIN left out, sources disagree: {conflicts}")
         for why, symbols in sorted(self.excluded.items()):
             out.append(f"left out ({why}): {len(symbols)} - {', '.join(sorted(symbols))}")
         for why, symbols in sorted(self.dropped_evm.items()):
@@ -294,7 +295,10 @@ def _underlying(
         their_sources = _research_refs(research, entry.get("isin_sources") or [])
         two_or_more = (entry.get("basis") or "").startswith("2+")
         if isin and found and found != isin:
+            # Sources disagree (e.g. an older share line and a newer one): neither is
+            # shipped until someone re-verifies; the backing reads unknown meanwhile.
             report.isin_conflicts.append(f"{ticker}: facts {isin}, research {found}")
+            isin, sources = None, []
         elif isin is None and found and their_sources and two_or_more:
             isin, sources = found, their_sources
             report.isin_from_research += 1

@@ -173,12 +173,17 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class TokenSourceSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="The source's id in the public facts file.")
-    repo = serializers.CharField(help_text="owner/name; empty when not identified.")
-    path = serializers.CharField()
-    commit = serializers.CharField(required=False)
-    supports = serializers.ListField(child=serializers.CharField())
-    note = serializers.CharField(required=False)
+    # Defaults: a row written by hand (the admin) or by an older loader may lack a key.
+    id = serializers.CharField(default="", help_text="The source's id in the public facts file.")
+    repo = serializers.CharField(default="", help_text="owner/name; empty when not identified.")
+    path = serializers.CharField(default="")
+    commit = serializers.CharField(default="", help_text="The commit read; may be empty.")
+    supports = serializers.ListField(
+        child=serializers.CharField(),
+        default=list,
+        help_text="What it gives: solana_mint, evm_address, token_isin, factsheet_url.",
+    )
+    note = serializers.CharField(default="")
 
 
 class TokenDetailSerializer(TokenSerializer):

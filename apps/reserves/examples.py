@@ -91,6 +91,7 @@ BACKING_DETAIL: dict[str, Any] = {
     ],
     "missing": [],
     "stale": [],
+    "not_counted": [],
     "tolerance_bps": 0,
     "consistency": {
         "multipliers": [{"chain": "ethereum", "multiplier": "1"}],

@@ -45,6 +45,7 @@ def snapshot_detail(token: Token, snapshot: ReserveSnapshot | None) -> dict[str,
     data["holdings_by_custodian"] = provenance.get("holdings_by_custodian", [])
     data["missing"] = provenance.get("missing", [])
     data["stale"] = provenance.get("stale", [])
+    data["not_counted"] = provenance.get("not_counted", [])
     data["tolerance_bps"] = provenance.get("tolerance_bps")
     data["consistency"] = provenance.get("consistency") or NO_CONSISTENCY
     return data

@@ -79,6 +79,10 @@ class SupplyByChainSerializer(serializers.Serializer):
     new_multiplier = DecimalTextField(allow_null=True)
     new_multiplier_at = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField(allow_null=True)
+    not_read = serializers.CharField(
+        allow_null=True,
+        help_text='Why the deployment was not read ("no node configured"), or null.',
+    )
 
 
 class StatementRefSerializer(serializers.Serializer):
@@ -155,6 +159,11 @@ class BackingDetailSerializer(BackingSummarySerializer):
     holdings_by_custodian = CustodianHoldingSerializer(many=True)
     missing = serializers.ListField(child=serializers.CharField(), help_text="Missing inputs.")
     stale = serializers.ListField(child=serializers.CharField(), help_text="Inputs too old.")
+    not_counted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Deployments left out of the sum: on chains without a node, where this "
+        "site is set to leave them out (RESERVE_SKIP_CHAINS_WITHOUT_NODE; the demo world).",
+    )
     tolerance_bps = serializers.IntegerField(allow_null=True)
     consistency = ChainConsistencySerializer()
     attestations = AttestationSerializer(many=True)

@@ -153,6 +153,18 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
                 supply += counted
                 underlying += units
             continue
+        if not chain.has_node:
+            for e in entries:
+                result.checks.append(
+                    Check(
+                        f"supply on {chain.name}",
+                        published[e["address"]],
+                        None,
+                        "not read: no node configured "
+                        f"(RPC_URL_{chain.slug.upper().replace('-', '_')} sets one)",
+                    )
+                )
+            continue
         try:
             values, read_block, read_hash, note = _read_chain(
                 chain, block, [deployments[e["deployment_id"]] for e in entries]

@@ -215,3 +215,31 @@ def test_an_unknown_registry_version_is_refused(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("load_registry", str(path))
     assert "version: unsupported registry version 3 (1 or 2)" in capsys.readouterr().err
+
+
+def test_a_source_row_missing_keys_does_not_break_the_api(client):
+    call_command("load_registry", str(DATA / "registry.json"))
+    Token.objects.filter(symbol="AAPLx").update(sources=[{"id": "by-hand"}, {}])
+    body = client.get("/api/v1/tokens/AAPLx/").json()
+    assert body["sources"][0] == {
+        "id": "by-hand",
+        "repo": "",
+        "path": "",
+        "commit": "",
+        "supports": [],
+        "note": "",
+    }
+    assert client.get("/tokens/AAPLx/").status_code == 200
+
+
+def test_disagreeing_isins_ship_neither(facts, research):
+    research = copy.deepcopy(research)
+    research["tickers"]["AAPL"] = {
+        **research["tickers"]["AAPL"],
+        "isin": "US5949181045",  # a valid ISIN, but not the one the facts file gives
+        "basis": "2+ sources",
+    }
+    registry, report = build(facts, research)
+    underlying = _token(registry, "AAPLx")["underlying"]
+    assert underlying["isin"] is None and underlying["isin_sources"] == []
+    assert "AAPL: facts US0378331005, research US5949181045" in report.isin_conflicts

@@ -41,7 +41,7 @@ def test_underlying_isin_not_published_reads_unknown(aapl_world):
     assert snapshot.provenance["isin"] is None
 
 
-def test_a_chain_without_a_node_makes_the_backing_unknown(aapl_world, monkeypatch):
+def test_a_chain_without_a_node_makes_the_backing_unknown(aapl_world, monkeypatch, client):
     _hold("1000")
     ink = ChainFactory(slug="ink", name="Ink", chain_id=57073, rpc_url="")
     monkeypatch.delenv("RPC_URL_INK", raising=False)
@@ -52,6 +52,10 @@ def test_a_chain_without_a_node_makes_the_backing_unknown(aapl_world, monkeypatc
     row = next(c for c in snapshot.provenance["supply_by_chain"] if c["chain"] == "ink")
     assert row["not_read"] == "no node configured"
     assert snapshot.circulating_supply is None
+    body = client.get("/api/v1/tokens/AAPLx/reserves/").json()
+    ink_row = next(c for c in body["supply_by_chain"] if c["chain"] == "ink")
+    assert ink_row["not_read"] == "no node configured" and ink_row["circulating"] is None
+    assert body["status"] == "unknown" and body["not_counted"] == []
 
     # RPC_URL_<SLUG> gives it a node: now it is a deployment not read yet (still unknown,
     # for another reason).
@@ -62,7 +66,7 @@ def test_a_chain_without_a_node_makes_the_backing_unknown(aapl_world, monkeypatc
 
 
 def test_the_demo_world_may_leave_chains_without_a_node_out_and_says_so(
-    aapl_world, settings, monkeypatch
+    aapl_world, settings, monkeypatch, client
 ):
     settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE = True
     monkeypatch.delenv("RPC_URL_INK", raising=False)
@@ -73,3 +77,21 @@ def test_the_demo_world_may_leave_chains_without_a_node_out_and_says_so(
     assert snapshot.status == "backed"
     assert snapshot.circulating_supply == Decimal("980")
     assert snapshot.provenance["not_counted"] == ["Ink: not read, no node configured"]
+    body = client.get("/api/v1/tokens/AAPLx/reserves/").json()
+    assert body["not_counted"] == ["Ink: not read, no node configured"]
+
+
+def test_verify_says_a_chain_without_a_node_was_not_read(aapl_world, monkeypatch):
+    from apps.reserves.verify import verify_snapshot
+
+    monkeypatch.delenv("RPC_URL_INK", raising=False)
+    _hold("1000")
+    ink = ChainFactory(slug="ink", name="Ink", chain_id=57073, rpc_url="")
+    DeploymentFactory(token=aapl_world["token"], chain=ink)
+    snapshot = compute_snapshot(token=aapl_world["token"])
+    result = verify_snapshot(snapshot=snapshot, read_chains=True)
+    ink_checks = [c for c in result.checks if c.what == "supply on Ink"]
+    assert ink_checks and ink_checks[0].note == (
+        "not read: no node configured (RPC_URL_INK sets one)"
+    )
+    assert ink_checks[0].published is None  # the snapshot did not count it either
