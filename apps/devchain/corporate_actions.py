@@ -122,7 +122,8 @@ class SolanaControl:
 
 def registry_legs(evm_nodes: dict[str, Web3], *, solana: bool) -> dict[str, list[Leg]]:
     """{symbol: legs} of every token deployed on at least two chains the simulator reaches
-    (the local EVM chains, and the local Solana chain when `solana`)."""
+    (the local EVM chains, and the local Solana chain when `solana`), only those on both an
+    EVM chain and Solana when there are such tokens."""
     kinds = [Chain.Kind.EVM] + ([Chain.Kind.SOLANA] if solana else [])
     rows = (
         Deployment.objects.filter(chain__kind__in=kinds)
@@ -134,7 +135,15 @@ def registry_legs(evm_nodes: dict[str, Web3], *, solana: bool) -> dict[str, list
         if d.chain.kind == Chain.Kind.EVM and d.chain.slug not in evm_nodes:
             continue
         legs.setdefault(d.token.symbol, []).append(Leg(d.chain.kind, d.chain.slug, d.address))
-    return {symbol: group for symbol, group in legs.items() if len(group) > 1}
+    several = {symbol: group for symbol, group in legs.items() if len(group) > 1}
+    # Tokens on both kinds of chain show both mechanisms (contract multiplier, Token-2022
+    # ScaledUiAmount): the simulator turns to them when there are any.
+    both = {
+        symbol: group
+        for symbol, group in several.items()
+        if {leg.kind for leg in group} >= {Chain.Kind.EVM, Chain.Kind.SOLANA}
+    }
+    return both or several
 
 
 @dataclass
