@@ -129,3 +129,35 @@ def test_a_token_placed_by_an_older_demo_world_gets_the_current_code(anvil, w3, 
     (reading,) = _read(anvil, address).readings
     assert reading.multiplier == Decimal(1)
     assert reading.raw_supply == 5 * 10**18  # the balances read on as shares
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_garbled_multiplier_fails_the_sync_and_keeps_the_last_reading(
+    anvil, w3, minted_token, write_registry, holder
+):
+    from django.core.management import call_command
+
+    from apps.catalog.models import Chain
+    from apps.chains import services
+    from apps.chains.models import SupplyObservation
+    from apps.core.models import JobRun
+
+    call_command(
+        "load_registry", str(write_registry(rpc_url=anvil.url, token_address=minted_token))
+    )
+    chain = Chain.objects.get(slug="anvil")
+    assert services.sync_supply(chain=chain).status == JobRun.Status.OK
+    evm_world.set_multiplier(w3, minted_token, Decimal(4))  # a new block to read
+    real = evm._Node.read_raw_at
+
+    def garble(self, number, calls):
+        ref, answers = real(self, number, calls)
+        answers[2] = b"\x00" * 31 + b"\x01" + b"\x00"  # 33 bytes: not one word
+        return ref, answers
+
+    with mock.patch.object(evm._Node, "read_raw_at", autospec=True, side_effect=garble):
+        run = services.sync_supply(chain=chain)
+    assert run.status == JobRun.Status.FAILED
+    assert "garbled reply to multiplier()" in run.error and anvil.url in run.error
+    last = SupplyObservation.objects.get()  # the good one, and only it
+    assert (last.supply, last.multiplier) == (Decimal("1234.5"), Decimal(1))
