@@ -159,6 +159,7 @@ def upgrade_token(w3: Web3, *, address: str, multiplier: Decimal = Decimal(1)) -
 
 
 BATCH = 500  # JSON-RPC calls per HTTP request when placing many tokens
+MINE_SECONDS_PER_TX = 0.25  # allowance per mint transaction on a busy two-core machine
 
 
 def _batch(w3: Web3, calls: list[tuple[str, list[Any]]]) -> list[Any]:
@@ -249,14 +250,29 @@ def place_tokens(
         }
         sends.append(("eth_sendTransaction", [tx]))
     hashes = _batch(w3, sends)
-    deadline = time.monotonic() + TX_TIMEOUT
-    receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
-    while None in receipts and time.monotonic() < deadline:
-        time.sleep(0.2)  # anvil mines them one by one
-        receipts = _batch(w3, [("eth_getTransactionReceipt", [h]) for h in hashes])
-    failed = [t[2] for t, r in zip(tokens, receipts, strict=True) if not r or r["status"] != "0x1"]
-    if failed:
-        raise RuntimeError(f"mint failed or not mined for {', '.join(failed[:10])}")
+    # anvil mines them one by one: allow time per transaction, and ask only for the
+    # receipts still missing, so the polling does not slow the mining on a busy machine.
+    wait = TX_TIMEOUT + MINE_SECONDS_PER_TX * len(hashes)
+    deadline = time.monotonic() + wait
+    receipts: list[Any] = [None] * len(hashes)
+    while True:
+        pending = [i for i, r in enumerate(receipts) if r is None]
+        if not pending:
+            break
+        answers = _batch(w3, [("eth_getTransactionReceipt", [hashes[i]]) for i in pending])
+        for i, answer in zip(pending, answers, strict=True):
+            receipts[i] = answer
+        if None not in receipts or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    reverted = [t[2] for t, r in zip(tokens, receipts, strict=True) if r and r["status"] != "0x1"]
+    unmined = [t[2] for t, r in zip(tokens, receipts, strict=True) if not r]
+    if reverted:
+        raise RuntimeError(f"mint reverted for {', '.join(reverted[:10])}")
+    if unmined:
+        raise RuntimeError(
+            f"{len(unmined)} mints not mined within {wait:.0f} s: {', '.join(unmined[:10])}"
+        )
 
 
 def place_oracle(w3: Web3, *, address: str, decimals: int = 8, description: str = "") -> str:
