@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install assets lint migrate registry browser-deps bench-deps bench clean
+.PHONY: run test install assets lint migrate registry browser-deps bench-deps bench clean gettext-deps translations makemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,28 @@ static/vendor/.installed: node_modules/.installed
 	cp node_modules/plotly.js-dist-min/plotly.min.js static/vendor/plotly.min.js
 	touch $@
 
-install: $(VENV)/.installed static/vendor/.installed
+# Debian's GNU gettext: msgfmt compiles the translations, xgettext and msgmerge extract and
+# merge strings (makemessages and the translation test); apt-get (root, as on CI) when missing.
+gettext-deps:
+	@command -v msgfmt >/dev/null && command -v xgettext >/dev/null && command -v msgmerge >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+
+# The translations (locale/<lang>/LC_MESSAGES/django.po), compiled to .mo files that are never
+# committed; compiled again whenever a .po file changes.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+translations: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | gettext-deps $(VENV)/.installed
+	$(BIN)/python manage.py compilemessages --locale $* $(MESSAGES_IGNORE)
+
+# Strings marked for translation: everything the site shows, not the tests, benchmarks and
+# dependencies. `make makemessages` refreshes every .po file (then translate what is new).
+MESSAGES_IGNORE := --ignore .venv --ignore node_modules --ignore static --ignore var \
+	--ignore tests --ignore bench --ignore contracts --ignore build
+makemessages: install gettext-deps
+	$(BIN)/python manage.py makemessages --all --no-obsolete $(MESSAGES_IGNORE)
+
+install: $(VENV)/.installed static/vendor/.installed translations
 
 assets: static/vendor/.installed
 

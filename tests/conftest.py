@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.http import HttpResponse
+from django.utils import translation
 
 from apps.core import cache_versions, public_cache
 from xstocks_site.celery import app as celery_app
@@ -26,6 +28,15 @@ def _clean_cache():
     cache.clear()
     cache_versions.forget_local()
     public_cache.local_entries.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request's language stays active in its thread (LocaleMiddleware never resets it):
+    every test starts and ends in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -68,10 +79,10 @@ class Browser:
     def goto(self, path: str) -> object:
         return self.page.goto(f"{self.base_url}{path}")  # type: ignore[attr-defined]
 
-    def new_page(self) -> object:
-        """A page in a context of its own (its own cookies: another user), recorded and
-        checked like the first."""
-        page = self.chromium.new_context().new_page()  # type: ignore[attr-defined]
+    def new_page(self, **context: object) -> object:
+        """A page in a context of its own (its own cookies: another user; `context`: e.g.
+        locale="zh-TW" for its Accept-Language), recorded and checked like the first."""
+        page = self.chromium.new_context(**context).new_page()  # type: ignore[attr-defined]
         self._watch(page)
         return page
 

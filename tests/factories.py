@@ -82,6 +82,9 @@ class ChainFactory(factory.django.DjangoModelFactory):
     kind = Chain.Kind.EVM
     name = "Ethereum"
     chain_id = 1
+    # A node is configured (nothing listens there: tests that read a chain start their own);
+    # rpc_url="" makes a chain without a node ("not read: no node configured").
+    rpc_url = "http://127.0.0.1:9"
     explorer_url = "https://etherscan.io"
 
 

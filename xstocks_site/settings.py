@@ -126,6 +126,8 @@ MIDDLEWARE = [
     # Answers that say nothing about caching go out private, no-store (apps.core.public_cache).
     "apps.core.public_cache.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, then Accept-Language; English under /api/.
+    "apps.core.locale.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -221,7 +223,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English is the default; Traditional Chinese (Taiwan and Hong Kong usage) is complete for the
+# public and investor pages, chosen by Accept-Language or the switcher's cookie
+# (apps.core.locale). The back office stays English. The API is always English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language (xstocks_site/formats/<locale>/formats.py): `|date:"DATE_FORMAT"`.
+FORMAT_MODULE_PATH = ["xstocks_site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -250,6 +259,10 @@ STORAGES = {
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(PRODUCTION))
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(PRODUCTION))
+# The language switcher's cookie: a preference, no secret; sent over HTTPS only where sessions are.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a year, in seconds
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -401,6 +414,10 @@ CUSTODY_MAX_STATEMENT_BYTES = envint("CUSTODY_MAX_STATEMENT_BYTES", str(5 * 1024
 RESERVE_TOLERANCE_BPS = envint("RESERVE_TOLERANCE_BPS", "0")
 # A custodian statement older than this makes the backing stale (hours; covers weekends).
 RESERVE_STATEMENT_MAX_AGE_HOURS = envint("RESERVE_STATEMENT_MAX_AGE_HOURS", "96")
+# A deployment on a chain with no node configured is not read: its supply is unknown, and so
+# is the token's backing (fail closed). The demo world, which runs only some chains locally,
+# turns this on: such deployments are then left out of the sum and listed as not counted.
+RESERVE_SKIP_CHAINS_WITHOUT_NODE = envbool("RESERVE_SKIP_CHAINS_WITHOUT_NODE", "False")
 # Recompute every snapshot this often, so staleness shows even when no input changes.
 RESERVE_RECOMPUTE_SECONDS = envint("RESERVE_RECOMPUTE_SECONDS", "900")
 CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {
@@ -415,6 +432,11 @@ CELERY_BEAT_SCHEDULE["reserves-recompute-all"] = {
 # default), oracle (rounds written by the chain sync), vendor and venue (HTTP, below).
 MARKETS_SOURCES = envlist("MARKETS_SOURCES", "simulator,oracle")
 MARKETS_SIMULATOR_SEED = envint("MARKETS_SIMULATOR_SEED", "1")
+# Dated public reference closes the simulator starts from (data/reference-prices.json, built
+# by bench/reference_prices.py); an underlying without one starts at a random price.
+MARKETS_REFERENCE_PRICES_PATH = Path(
+    env("MARKETS_REFERENCE_PRICES_PATH", str(BASE_DIR / "data" / "reference-prices.json"))
+)
 MARKETS_VENDOR_URL = env("MARKETS_VENDOR_URL")
 MARKETS_VENDOR_API_KEY = env("MARKETS_VENDOR_API_KEY")
 MARKETS_VENDOR_MAX_AGE_SECONDS = envint("MARKETS_VENDOR_MAX_AGE_SECONDS", "900")

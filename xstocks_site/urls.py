@@ -10,6 +10,7 @@ from apps.core.public_cache import public_cache
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("language/", core_views.set_language, name="set-language"),
     path("", include("apps.explorer.urls")),
     path("", include("apps.chains.urls")),
     # Before reserves: /transparency/feed/ is not a token called "feed".

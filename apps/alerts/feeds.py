@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 
 from apps.catalog.models import Token
 from apps.reserves.models import PublicEvent
@@ -61,11 +62,16 @@ class EventsFeed(Feed):
 
 
 class SiteEventsFeed(EventsFeed):
-    title = f"{settings.SITE_NAME}: reserve events of every token"
-    subtitle = (
-        "Under-backing raised and cleared, stale data, chains that disagree, multiplier "
-        "changes, pauses, custodian statements and attestations."
-    )
+    """The feed's own words follow the reader's language; entries are records, as written."""
+
+    def title(self) -> str:
+        return gettext("%(site)s: reserve events of every token") % {"site": settings.SITE_NAME}
+
+    def subtitle(self) -> str:
+        return gettext(
+            "Under-backing raised and cleared, stale data, chains that disagree, multiplier "
+            "changes, pauses, custodian statements and attestations."
+        )
 
     def link(self) -> str:
         return reverse("transparency")
@@ -82,13 +88,13 @@ class TokenEventsFeed(EventsFeed):
         return get_object_or_404(Token, symbol=symbol)
 
     def title(self, token: Token) -> str:
-        return f"{token.symbol}: reserve events"
+        return gettext("%(symbol)s: reserve events") % {"symbol": token.symbol}
 
     def subtitle(self, token: Token) -> str:
-        return (
-            f"The backing of {token.symbol}: alerts raised and cleared, multiplier changes, "
+        return gettext(
+            "The backing of %(symbol)s: alerts raised and cleared, multiplier changes, "
             "custodian statements and attestations."
-        )
+        ) % {"symbol": token.symbol}
 
     def link(self, token: Token) -> str:
         return reverse("transparency-token", args=[token.symbol])

@@ -18,6 +18,9 @@ class Subscriber(models.Model):
 
     email = models.EmailField(max_length=254, unique=True)
     created_at = models.DateTimeField()
+    # The site's language when the address last subscribed (settings.LANGUAGES): its
+    # e-mails are written in it; empty for addresses from before languages, sent in English.
+    language = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"subscriber #{self.pk}"  # never the address: it ends up in logs

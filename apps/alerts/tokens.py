@@ -13,6 +13,7 @@ import hmac
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext
 
 CONFIRM_SALT = "apps.alerts.confirm"
 UNSUBSCRIBE_SALT = "apps.alerts.unsubscribe"
@@ -37,20 +38,20 @@ def unsubscribe_token(*, subscriber_id: int, email: str) -> str:
 
 def _load(token: str, *, salt: str, max_age: int | None) -> tuple[int, str]:
     if len(token) > MAX_TOKEN_CHARS:
-        raise BadLink("link too long")
+        raise BadLink(gettext("link too long"))
     try:
         value = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired:
-        raise BadLink("link expired") from None
+        raise BadLink(gettext("link expired")) from None
     except signing.BadSignature:
-        raise BadLink("link not valid") from None
+        raise BadLink(gettext("link not valid")) from None
     if (
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
         or not isinstance(value[1], str)
     ):
-        raise BadLink("link not valid")
+        raise BadLink(gettext("link not valid"))
     return value[0], value[1]
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import identifiers
 from apps.core.fields import ExactDecimalField
@@ -37,22 +38,31 @@ class Security(models.Model):
     """The underlying share or ETF unit held at the custodians."""
 
     class Kind(models.TextChoices):
-        STOCK = "stock", "Stock"
-        ETF = "etf", "ETF"
+        STOCK = "stock", _("Stock")
+        ETF = "etf", _("ETF")
 
     ticker = models.CharField(max_length=16)
-    name = models.CharField(max_length=200)
-    isin = models.CharField("ISIN", max_length=12, unique=True, validators=[validate_isin])
-    exchange_mic = models.CharField("exchange MIC", max_length=4, default="XNYS")
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.STOCK)
+    # Blank, null or empty: not published (no public source found); never guessed.
+    name = models.CharField(max_length=200, blank=True)
+    isin = models.CharField(
+        "ISIN", max_length=12, unique=True, null=True, blank=True, validators=[validate_isin]
+    )
+    # Where the ISIN was found: ["<repo>:<path>", ...].
+    isin_sources = models.JSONField("ISIN sources", default=list, blank=True)
+    exchange_mic = models.CharField("exchange MIC", max_length=4, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, blank=True)
     sector = models.CharField(max_length=64, blank=True)
+    # Where name, kind, exchange and sector were found: ["<repo>:<path>", ...].
+    meta_sources = models.JSONField(
+        "name, kind, exchange and sector sources", default=list, blank=True
+    )
 
     class Meta:
         ordering = ["ticker"]
         verbose_name_plural = "securities"
 
     def __str__(self) -> str:
-        return f"{self.ticker} ({self.isin})"
+        return f"{self.ticker} ({self.isin or 'ISIN not published'})"
 
 
 class TokenQuerySet(QuerySet["Token"]):
@@ -100,10 +110,10 @@ class Token(models.Model):
     """A tokenized share: one symbol, one underlying, deployed on one or more chains."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        ANNOUNCED = "announced", "Announced"
-        DELISTED = "delisted", "Delisted"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ANNOUNCED = "announced", _("Announced")
+        DELISTED = "delisted", _("Delisted")
 
     symbol = models.CharField(max_length=24, unique=True)
     name = models.CharField(max_length=200)
@@ -121,6 +131,10 @@ class Token(models.Model):
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     launch_date = models.DateField(null=True, blank=True)
+    factsheet_url = models.URLField(max_length=300, blank=True)
+    # The public sources that agree on this token's facts:
+    # [{"id", "repo", "path", "commit"?, "supports": ["solana_mint", ...]}, ...].
+    sources = models.JSONField(default=list, blank=True)
 
     objects = TokenQuerySet.as_manager()
 
@@ -138,8 +152,8 @@ class Chain(models.Model):
     """A blockchain the tokens live on, and how to reach and link to it."""
 
     class Kind(models.TextChoices):
-        EVM = "evm", "EVM"
-        SOLANA = "solana", "Solana"
+        EVM = "evm", _("EVM")
+        SOLANA = "solana", _("Solana")
 
     slug = models.SlugField(max_length=32, unique=True, validators=[slug_validator])
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -165,11 +179,21 @@ class Chain(models.Model):
         if self.kind == self.Kind.EVM and self.chain_id is None:
             raise ValidationError({"chain_id": "an EVM chain needs its chain id"})
 
+    @staticmethod
+    def node_url(slug: str, rpc_url: str) -> str:
+        """The node to ask: RPC_URL_<SLUG> from the environment wins over the registry;
+        "" when neither names one (mainnet chains have none by default)."""
+        override = os.environ.get(f"RPC_URL_{slug.upper().replace('-', '_')}", "")
+        return override or rpc_url
+
     @property
     def effective_rpc_url(self) -> str:
-        """The node to ask: RPC_URL_<SLUG> from the environment wins over the registry."""
-        override = os.environ.get(f"RPC_URL_{self.slug.upper().replace('-', '_')}", "")
-        return override or self.rpc_url
+        return self.node_url(self.slug, self.rpc_url)
+
+    @property
+    def has_node(self) -> bool:
+        """False: no node is configured for this chain, so nothing on it is read."""
+        return bool(self.effective_rpc_url)
 
     def _template(self, own: str, suffix: str) -> str:
         if own:
@@ -189,8 +213,8 @@ class Deployment(models.Model):
     """A token's contract (EVM) or mint (Solana) on one chain."""
 
     class Role(models.TextChoices):
-        CANONICAL = "canonical", "Canonical"
-        BRIDGED = "bridged", "Bridged"
+        CANONICAL = "canonical", _("Canonical")
+        BRIDGED = "bridged", _("Bridged")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="deployments")
     chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="deployments")
@@ -228,9 +252,9 @@ class Venue(models.Model):
     """Where a token trades or can be borrowed against."""
 
     class Kind(models.TextChoices):
-        CEX = "cex", "Centralised exchange"
-        DEX = "dex", "Decentralised exchange"
-        LENDING = "lending", "Lending market"
+        CEX = "cex", _("Centralised exchange")
+        DEX = "dex", _("Decentralised exchange")
+        LENDING = "lending", _("Lending market")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="venues")
     name = models.CharField(max_length=100)
@@ -250,11 +274,11 @@ class Document(models.Model):
     """A legal or disclosure document for a token or its issuer, fixed by its SHA-256."""
 
     class Kind(models.TextChoices):
-        PROSPECTUS = "prospectus", "Base prospectus"
-        FINAL_TERMS = "final_terms", "Final terms"
-        KID = "kid", "Key information document"
-        ATTESTATION = "attestation", "Attestation"
-        OTHER = "other", "Other"
+        PROSPECTUS = "prospectus", _("Base prospectus")
+        FINAL_TERMS = "final_terms", _("Final terms")
+        KID = "kid", _("Key information document")
+        ATTESTATION = "attestation", _("Attestation")
+        OTHER = "other", _("Other")
 
     token = models.ForeignKey(
         Token, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
@@ -291,10 +315,10 @@ class CorporateAction(models.Model):
     """A split, reverse split or dividend, and the multiplier before and after."""
 
     class Kind(models.TextChoices):
-        SPLIT = "split", "Split"
-        REVERSE_SPLIT = "reverse_split", "Reverse split"
-        DIVIDEND = "dividend", "Dividend (reinvested)"
-        OTHER = "other", "Other"
+        SPLIT = "split", _("Split")
+        REVERSE_SPLIT = "reverse_split", _("Reverse split")
+        DIVIDEND = "dividend", _("Dividend (reinvested)")
+        OTHER = "other", _("Other")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="corporate_actions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -384,15 +408,15 @@ class PriceFeed(models.Model):
     feed id: static registry facts. What the stream reports is read by apps.markets."""
 
     class Provider(models.TextChoices):
-        CHAINLINK_DATA_STREAMS = "chainlink-data-streams", "Chainlink Data Streams"
-        PYTH = "pyth", "Pyth"
+        CHAINLINK_DATA_STREAMS = "chainlink-data-streams", _("Chainlink Data Streams")
+        PYTH = "pyth", _("Pyth")
 
     class Schema(models.TextChoices):
         # Tokenized asset: price, tokenizedPrice, marketStatus, currentMultiplier,
         # newMultiplier, activationDateTime.
-        V10 = "v10", "v10 tokenized asset"
-        V8 = "v8", "v8 RWA (underlying equity)"
-        HERMES = "hermes", "Pyth Hermes"
+        V10 = "v10", _("v10 tokenized asset")
+        V8 = "v8", _("v8 RWA (underlying equity)")
+        HERMES = "hermes", _("Pyth Hermes")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="price_feeds")
     provider = models.CharField(max_length=32, choices=Provider.choices)

@@ -234,7 +234,7 @@ class _Writer:
             custodians.put(
                 {"slug": c.slug, "name": c.name, "country": c.country, "website": c.website}
             )
-        securities = _Table(Security, lambda o: o.isin)
+        securities = _Table(Security, _security_key)
         for t in spec.tokens:
             u = t.underlying
             securities.put(
@@ -245,6 +245,8 @@ class _Writer:
                     "kind": u.kind,
                     "exchange_mic": u.exchange,
                     "sector": u.sector,
+                    "isin_sources": list(u.isin_sources),
+                    "meta_sources": list(u.meta_sources),
                 }
             )
         for table in (chains, issuers, custodians, securities):
@@ -258,10 +260,12 @@ class _Writer:
                     "name": t.name,
                     "isin": t.isin,
                     "issuer": issuers.rows[t.issuer],
-                    "security": securities.rows[t.underlying.isin],
+                    "security": securities.rows[_underlying_key(t.underlying)],
                     "multiplier": t.multiplier,
                     "status": t.status,
                     "launch_date": t.launch_date,
+                    "factsheet_url": t.factsheet_url,
+                    "sources": [s.model_dump() for s in t.sources],
                 }
             )
         accounts = _Table(CustodyAccount, lambda o: (o.custodian_id, o.account_id))
@@ -352,6 +356,15 @@ class _Writer:
         for table in (deployments, feeds, venues, documents, actions, price_feeds):
             table.save(result)
         return result
+
+
+def _security_key(o: Security) -> Key:
+    # An underlying is known by its ISIN; one whose ISIN is not published by its ticker.
+    return o.isin if o.isin else ("ticker", o.ticker)
+
+
+def _underlying_key(u: Any) -> Key:
+    return u.isin if u.isin else ("ticker", u.ticker)
 
 
 def _document(d: Any) -> dict[str, Any]:

@@ -154,13 +154,38 @@ class CustodianSpec(Spec):
     accounts: list[AccountSpec] = []
 
 
+def _optional_isin(value: object) -> str | None:
+    """null or "" is "not published"; anything else must be a valid ISIN."""
+    if value is None or value == "":
+        return None
+    return identifiers.check_isin(value)
+
+
+def _source_ref(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 300:
+        raise ValueError("must be a source reference '<repo>:<path>' (at most 300 characters)")
+    return value.strip()
+
+
+def _not_published(value: object) -> object:
+    # null means "not published", like a missing key.
+    return "" if value is None else value
+
+
 class UnderlyingSpec(Spec):
     ticker: Text(16)
-    name: Text(200)
-    isin: Isin
-    kind: Annotated[str, BeforeValidator(_choice("stock", "etf"))]
-    exchange: Annotated[OptionalText(4), AfterValidator(lambda v: v.upper() or "XNYS")] = "XNYS"
-    sector: OptionalText(64) = ""
+    # Registry v2: what no public source gives is null or absent ("not published").
+    name: Annotated[OptionalText(200), BeforeValidator(_not_published)] = ""
+    isin: Annotated[str | None, BeforeValidator(_optional_isin)] = None
+    isin_sources: list[Annotated[str, BeforeValidator(_source_ref)]] = []
+    kind: Annotated[
+        str, BeforeValidator(lambda v: _choice("stock", "etf", "")(_not_published(v)))
+    ] = ""
+    exchange: Annotated[
+        OptionalText(4), BeforeValidator(_not_published), AfterValidator(str.upper)
+    ] = ""
+    sector: Annotated[OptionalText(64), BeforeValidator(_not_published)] = ""
+    meta_sources: list[Annotated[str, BeforeValidator(_source_ref)]] = []
 
 
 class DeploymentSpec(Spec):
@@ -216,6 +241,18 @@ class CorporateActionSpec(Spec):
     description: OptionalText(300) = ""
 
 
+class TokenSourceSpec(Spec):
+    """A public source that gives this token's facts: a repository file at a commit."""
+
+    id: Text(64)
+    repo: OptionalText(200) = ""
+    path: OptionalText(300) = ""
+    commit: OptionalText(200) = ""
+    url: Url = ""
+    supports: list[Text(64)] = []
+    note: OptionalText(300) = ""
+
+
 class TokenSpec(Spec):
     symbol: Text(24)
     name: Text(200)
@@ -226,6 +263,8 @@ class TokenSpec(Spec):
         str, BeforeValidator(_choice("active", "paused", "announced", "delisted"))
     ] = "active"
     launch_date: Date | None = None
+    factsheet_url: Annotated[Url, BeforeValidator(_not_published)] = ""
+    sources: list[TokenSourceSpec] = []
     underlying: UnderlyingSpec
     deployments: Annotated[list[DeploymentSpec], Field(min_length=1)]
     venues: list[VenueSpec] = []
@@ -300,7 +339,9 @@ SECTIONS: dict[str, type[Spec]] = {
     "custodians": CustodianSpec,
     "tokens": TokenSpec,
 }
-OTHER_KEYS = {"version", "comment", "$schema"}
+# "sources" and "generated" document where a generated registry came from (not loaded).
+OTHER_KEYS = {"version", "comment", "$schema", "sources", "generated"}
+VERSIONS = (1, 2)
 
 
 def parse_registry(data: object) -> tuple[RegistrySpec | None, list[str]]:
@@ -315,6 +356,9 @@ def parse_registry(data: object) -> tuple[RegistrySpec | None, list[str]]:
     errors = [
         f"{key}: unknown key" for key in data if key not in SECTIONS and key not in OTHER_KEYS
     ]
+    version = data.get("version")
+    if version is not None and (isinstance(version, bool) or version not in VERSIONS):
+        errors.append(f"version: unsupported registry version {version!r} (1 or 2)")
     sections: dict[str, list[Any]] = {}
     unchecked: list[str] = []
     for name, model in SECTIONS.items():

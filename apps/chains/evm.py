@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, TypeVar
 
 import requests
@@ -67,8 +67,22 @@ TOTAL_SUPPLY = function_signature_to_4byte_selector("totalSupply()")
 DECIMALS = function_signature_to_4byte_selector("decimals()")
 BALANCE_OF = function_signature_to_4byte_selector("balanceOf(address)")
 LATEST_ROUND_DATA = function_signature_to_4byte_selector("latestRoundData()")
+# The issuer's token contract (backed-fi/backed-token-contract,
+# BackedAutoFeeTokenImplementation): multiplier() in 1e18 precision, isPaused(), and a
+# scheduled multiplier (newMultiplier() from newMultiplierActivationTime()). A contract
+# without them (revert or empty reply) is a plain ERC-20 with multiplier 1.
+MULTIPLIER = function_signature_to_4byte_selector("multiplier()")
+IS_PAUSED = function_signature_to_4byte_selector("isPaused()")
+NEW_MULTIPLIER = function_signature_to_4byte_selector("newMultiplier()")
+NEW_MULTIPLIER_TIME = function_signature_to_4byte_selector("newMultiplierActivationTime()")
+MULTIPLIER_SCALE = 18  # the contract's multipliers have 18 decimals
+# What SupplyObservation.multiplier holds: 22 digits before the point.
+MAX_MULTIPLIER = 10**22
+# Optional calls per deployment, after totalSupply() and decimals().
+OPTIONAL_CALLS = 4
 
 T = TypeVar("T")
+_EXACT = Context(prec=80)  # enough digits for any uint256 multiplier
 
 
 class _ReplyTooLarge(requests.exceptions.RequestException):
@@ -279,6 +293,47 @@ class _Node:
         self._check_empty(number, calls, results)
         return ref, results
 
+    def read_raw_at(
+        self, number: int, calls: Sequence[_Call]
+    ) -> tuple[BlockRef, list[bytes | _Failed]]:
+        """The block header and every call's answer at one block, in the same batches as
+        read_at, but a call that fails comes back as a _Failed instead of failing the batch:
+        the caller decides which calls may fail (a plain ERC-20 has no multiplier())."""
+        answers: list[bytes | _Failed] = []
+        header: Any = None
+        block_hex = hex(number)
+        for start in range(0, max(len(calls), 1), CALLS_PER_BATCH):
+            chunk = calls[start : start + CALLS_PER_BATCH]
+            requests_: list[tuple[Any, Any]] = []
+            if start == 0:
+                requests_.append((RPCEndpoint("eth_getBlockByNumber"), [block_hex, False]))
+            requests_.extend((RPCEndpoint("eth_call"), [c.wire, block_hex]) for c in chunk)
+            doing = f"reading {len(chunk)} calls at block {number}"
+            with self.faults(doing):
+                replies = self.provider.make_batch_request(requests_)
+            if not isinstance(replies, list):
+                raise self.error(f"node error while {doing}: {_rpc_message(replies)}")
+            if len(replies) != len(requests_):
+                raise self.error(f"garbled reply: {len(replies)} answers to {len(requests_)} calls")
+            if start == 0:
+                header, replies = _raw_result(self, replies[0], "eth_getBlockByNumber"), replies[1:]
+            for call, reply in zip(chunk, replies, strict=True):
+                if isinstance(reply, dict) and "error" in reply:
+                    answers.append(_Failed(_rpc_message(reply), _is_revert(reply)))
+                else:
+                    answers.append(_hex_bytes(self, _raw_result(self, reply, call.label), call))
+        try:
+            ref = BlockRef(
+                number=int(header["number"], 16),
+                hash=str(header["hash"]),
+                time=dt.datetime.fromtimestamp(int(header["timestamp"], 16), tz=dt.UTC),
+            )
+        except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+            raise self.error(f"garbled block header for block {number}") from exc
+        if ref.number != number or not re.fullmatch(r"0x[0-9a-fA-F]{64}", ref.hash):
+            raise self.error(f"garbled block header for block {number}")
+        return ref, answers
+
     def _check_empty(self, number: int, calls: Sequence[_Call], results: list[bytes]) -> None:
         """An empty reply means no contract, or one without the function: say which."""
         empty = [c for c, r in zip(calls, results, strict=True) if not r]
@@ -327,6 +382,45 @@ def _identity(params: Any) -> Any:
     return params
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """A call of a raw batch that the node answered with an error."""
+
+    message: str
+    revert: bool
+
+
+def _rpc_message(reply: Any) -> str:
+    error = reply.get("error") if isinstance(reply, dict) else None
+    if not isinstance(error, dict):
+        return "garbled error reply"
+    message = error.get("message")
+    return str(message)[:200] if isinstance(message, str) else f"code {error.get('code')}"
+
+
+def _is_revert(reply: dict) -> bool:
+    """A revert (EIP-1474 code 3, or geth's and anvil's 'execution reverted' message)."""
+    error = reply.get("error")
+    if not isinstance(error, dict):
+        return False
+    message = error.get("message")
+    return error.get("code") == 3 or (isinstance(message, str) and "revert" in message.lower())
+
+
+def _raw_result(node: _Node, reply: Any, label: str) -> Any:
+    if not isinstance(reply, dict) or "result" not in reply:
+        raise node.error(f"garbled reply to {label}")
+    if "error" in reply:
+        raise node.error(f"node error on {label}: {_rpc_message(reply)}")
+    return reply["result"]
+
+
+def _hex_bytes(node: _Node, result: Any, call: _Call) -> bytes:
+    if not isinstance(result, str) or not re.fullmatch(r"0x(?:[0-9a-fA-F]{2})*", result):
+        raise node.error(f"garbled reply to {call.label} from {call.to}: {str(result)[:80]!r}")
+    return bytes.fromhex(result[2:])
+
+
 def _revert_reason(exc: ContractLogicError) -> str:
     message = exc.message if isinstance(exc.message, str) else ""
     data = exc.data if isinstance(exc.data, str) else ""
@@ -360,50 +454,125 @@ def read_supplies(
     block: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> SupplySnapshot:
-    """totalSupply(), decimals() and escrow balanceOf() of every target at one pinned block."""
+    """totalSupply(), decimals(), the issuer contract's multiplier(), isPaused(),
+    newMultiplier() and newMultiplierActivationTime(), and escrow balanceOf() of every
+    target at one pinned block, all in the same JSON-RPC batches.
+
+    The four multiplier calls may fail (revert or empty reply): such a contract is a plain
+    ERC-20 whose reading has multiplier 1 and no pause state. totalSupply() of the issuer's
+    contract is already in underlying units (shares x multiplier), so the reading says so
+    (`supply_is_underlying`) and nothing is scaled again.
+    """
     node = _Node(rpc_url=rpc_url, chain_name=chain_name, timeout=timeout)
     chain_id, number = node.pin_block(
         expected_chain_id=expected_chain_id, confirmations=confirmations, block=block
     )
     calls: list[_Call] = []
+    required: list[int] = []  # indexes of the calls that must answer
     layout: list[tuple[str, int]] = []  # per target: address, number of escrow calls
     for target in targets:
         token = _address(node, target.address)
+        required.extend((len(calls), len(calls) + 1))
         calls.append(_Call("totalSupply()", token, TOTAL_SUPPLY))
         calls.append(_Call("decimals()", token, DECIMALS))
+        calls.append(_Call("multiplier()", token, MULTIPLIER))
+        calls.append(_Call("isPaused()", token, IS_PAUSED))
+        calls.append(_Call("newMultiplier()", token, NEW_MULTIPLIER))
+        calls.append(_Call("newMultiplierActivationTime()", token, NEW_MULTIPLIER_TIME))
         escrows = [_address(node, e) for e in target.escrow_addresses]
         for escrow in escrows:
             data = BALANCE_OF + abi_encode(["address"], [escrow])
+            required.append(len(calls))
             calls.append(_Call(f"balanceOf({escrow})", token, data))
         layout.append((token, len(escrows)))
 
-    ref, results = node.read_at(number, calls)
+    ref, answers = node.read_raw_at(number, calls)
+    for k in required:
+        answer = answers[k]
+        if isinstance(answer, _Failed):
+            call = calls[k]
+            if answer.revert:
+                raise node.error(
+                    f"{call.label} reverted on {call.to} at block {number} ({answer.message})"
+                )
+            raise node.error(f"node error on {call.label} of {call.to}: {answer.message}")
+    required_calls = [calls[k] for k in required]
+    node._check_empty(number, required_calls, [answers[k] for k in required])  # type: ignore[misc]
+
+    def optional(k: int, types: list[str]) -> Any:
+        answer = answers[k]
+        if isinstance(answer, _Failed):
+            if answer.revert:
+                return None
+            raise node.error(f"node error on {calls[k].label} of {calls[k].to}: {answer.message}")
+        if not answer:
+            return None
+        if len(answer) != 32:
+            raise node.error(
+                f"garbled reply to {calls[k].label} from {calls[k].to}: {answer.hex()[:80]!r}"
+            )
+        return node.decode(types, answer, calls[k])[0]
+
     readings = []
     i = 0
     for token, n_escrows in layout:
-        (raw_supply,) = node.decode(["uint256"], results[i], calls[i])
-        (decimals,) = node.decode(["uint8"], results[i + 1], calls[i + 1])
+        (raw_supply,) = node.decode(["uint256"], answers[i], calls[i])  # type: ignore[arg-type]
+        (decimals,) = node.decode(["uint8"], answers[i + 1], calls[i + 1])  # type: ignore[arg-type]
+        raw_multiplier = optional(i + 2, ["uint256"])
+        paused = optional(i + 3, ["bool"])
+        raw_new = optional(i + 4, ["uint256"])
+        activation = optional(i + 5, ["uint256"])
         escrow = 0
         for j in range(n_escrows):
-            k = i + 2 + j
-            (balance,) = node.decode(["uint256"], results[k], calls[k])
+            k = i + 2 + OPTIONAL_CALLS + j
+            (balance,) = node.decode(["uint256"], answers[k], calls[k])  # type: ignore[arg-type]
             escrow += balance
         if escrow > raw_supply:
             raise node.error(
                 f"escrow balance {escrow} of {token} exceeds its total supply {raw_supply}"
             )
+        multiplier = _contract_multiplier(node, token, "multiplier()", raw_multiplier)
+        new_multiplier, new_at = None, None
+        if multiplier is not None and raw_new is not None and activation:
+            try:
+                new_at = dt.datetime.fromtimestamp(activation, tz=dt.UTC)
+            except (OverflowError, OSError, ValueError) as exc:
+                raise node.error(
+                    f"{token} reported an impossible activation time {activation}"
+                ) from exc
+            new_multiplier = _contract_multiplier(node, token, "newMultiplier()", raw_new)
         readings.append(
             SupplyReading(
-                address=token, raw_supply=raw_supply, decimals=decimals, escrow_balance=escrow
+                address=token,
+                raw_supply=raw_supply,
+                decimals=decimals,
+                escrow_balance=escrow,
+                multiplier=multiplier,
+                supply_is_underlying=multiplier is not None,
+                paused=paused,
+                new_multiplier=new_multiplier,
+                new_multiplier_at=new_at,
             )
         )
-        i += 2 + n_escrows
+        i += 2 + OPTIONAL_CALLS + n_escrows
     return SupplySnapshot(
         chain_id=chain_id,
         block=ref,
         readings=tuple(readings),
         round_trips=node.provider.round_trips,
     )
+
+
+def _contract_multiplier(node: _Node, token: str, label: str, raw: int | None) -> Decimal | None:
+    """A 1e18-precision multiplier as a Decimal; 0 or absurdly large is a garbled reply."""
+    if raw is None:
+        return None
+    if not 0 < raw < MAX_MULTIPLIER * 10**MULTIPLIER_SCALE:
+        raise node.error(f"{token} reports an impossible {label} {raw}")
+    value = Decimal(raw).scaleb(-MULTIPLIER_SCALE)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1), context=_EXACT)
+    return value.normalize(context=_EXACT)
 
 
 @scrubbed_errors

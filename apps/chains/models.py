@@ -55,6 +55,18 @@ class SupplyObservation(models.Model):
     decimals = models.PositiveSmallIntegerField()
     # Token-2022 scaled-UI-amount multiplier where the mint carries that extension.
     ui_multiplier = ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    # The multiplier the chain reports at this block: the issuer's EVM contract's
+    # multiplier() or the Token-2022 scaled-UI multiplier in force; null for a plain ERC-20
+    # or SPL mint (which counts whole tokens).
+    multiplier = ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    # True when raw_supply already counts the multiplier (the EVM contract's totalSupply()
+    # is shares x multiplier); a Solana mint's raw supply does not.
+    supply_is_underlying = models.BooleanField(default=False)
+    # isPaused() of the EVM contract, the Pausable extension of the mint; null: none.
+    paused = models.BooleanField(null=True, blank=True)
+    # A multiplier the chain has scheduled, and from when, as read.
+    new_multiplier = ExactDecimalField(max_digits=40, decimal_places=18, null=True, blank=True)
+    new_multiplier_at = models.DateTimeField(null=True, blank=True)
     observed_at = models.DateTimeField()
     sync_run = models.ForeignKey(
         JobRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
@@ -93,6 +105,30 @@ class SupplyObservation(models.Model):
     def circulating(self) -> Decimal:
         """Supply outside bridge escrows, in whole tokens."""
         return (self.raw_supply - self.escrow_balance) / self.scale
+
+    @property
+    def amount_multiplier(self) -> Decimal:
+        """What turns `circulating` into underlying units as the chain counts them: the
+        read multiplier when the raw supply does not count it yet (Solana), else 1."""
+        if self.multiplier is None or self.supply_is_underlying:
+            return Decimal(1)
+        return Decimal(str(self.multiplier))
+
+    @property
+    def underlying_supply(self) -> Decimal:
+        """Supply in underlying units as the chain counts it (EVM totalSupply(), Solana UI
+        amount); a plain token's whole tokens."""
+        return self.supply * self.amount_multiplier
+
+    def multiplier_at(self, when: dt.datetime) -> Decimal | None:
+        """The multiplier the chain applies at `when` (a scheduled one once it is due)."""
+        if (
+            self.new_multiplier is not None
+            and self.new_multiplier_at is not None
+            and when >= self.new_multiplier_at
+        ):
+            return Decimal(str(self.new_multiplier))
+        return None if self.multiplier is None else Decimal(str(self.multiplier))
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta:
         return (now or timezone.now()) - self.observed_at

@@ -83,13 +83,29 @@ class SupplyTarget:
 
 @dataclass(frozen=True)
 class SupplyReading:
-    """One deployment's supply at a block, in the token's smallest unit."""
+    """One deployment's supply at a block, in the token's smallest unit.
+
+    `multiplier` is what the chain itself says a token is worth in underlying units, at
+    the block: the issuer's EVM contract's multiplier() (None for a plain ERC-20), or the
+    Token-2022 scaled-UI-amount multiplier in force (None for a mint without it).
+    `supply_is_underlying` is True when `raw_supply` already counts it (the EVM contract's
+    totalSupply() is shares x multiplier); on Solana the raw supply does not, and
+    raw x multiplier is the UI amount. `new_multiplier` from `new_multiplier_at` is the
+    multiplier the chain has scheduled (EVM newMultiplier() / newMultiplierActivationTime(),
+    Token-2022 new_multiplier / new_multiplier_effective_timestamp), as read; `paused` is
+    the contract's isPaused() or the mint's Pausable extension (None: the token has none).
+    """
 
     address: str  # EIP-55 contract address or base58 mint
     raw_supply: int
     decimals: int
     escrow_balance: int = 0  # sum of the bridge-escrow balances, smallest unit
     ui_multiplier: Decimal | None = None  # Token-2022 scaled-UI-amount extension
+    multiplier: Decimal | None = None
+    supply_is_underlying: bool = False
+    paused: bool | None = None
+    new_multiplier: Decimal | None = None
+    new_multiplier_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,11 @@ class DeploymentFreshness:
     def missing(self) -> bool:
         return self.latest is None
 
+    @property
+    def no_node(self) -> bool:
+        """Not read: no node is configured for the chain (neither stale nor never read)."""
+        return not self.deployment.chain.has_node
+
 
 def deployments_with_latest_supply(
     deployments: QuerySet[Deployment] | None = None,
@@ -89,11 +94,21 @@ def supply_freshness(
 
 
 def stale_tokens(freshness: Iterable[DeploymentFreshness]) -> dict[str, list[DeploymentFreshness]]:
-    """Token symbol -> its stale or unobserved deployments."""
+    """Token symbol -> its stale or unobserved deployments (a deployment on a chain without a
+    node is not read at all, and counted apart: `not_read_by_chain`)."""
     out: dict[str, list[DeploymentFreshness]] = {}
     for f in freshness:
-        if f.stale:
+        if f.stale and not f.no_node:
             out.setdefault(f.deployment.token.symbol, []).append(f)
+    return out
+
+
+def not_read_by_chain(freshness: Iterable[DeploymentFreshness]) -> dict[Chain, int]:
+    """Chain -> how many of its deployments are not read because it has no node."""
+    out: dict[Chain, int] = {}
+    for f in freshness:
+        if f.no_node:
+            out[f.deployment.chain] = out.get(f.deployment.chain, 0) + 1
     return out
 
 
@@ -113,8 +128,8 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
     """{token id: the multiplier of each deployment's latest supply reading}, one query.
 
     Solana: the Token-2022 scaled-UI-amount multiplier in force at the read slot (a mint
-    without the extension: 1). EVM: 1, as the chain sync reads no multiplier of the token
-    contract yet. Deployments never read are left out.
+    without the extension: 1). EVM: the issuer contract's multiplier() at the read block (a
+    plain ERC-20: 1, not read). Deployments never read are left out.
     """
     newest = SupplyObservation.objects.filter(deployment=OuterRef("pk")).order_by(
         "-observed_at", "-block_number"
@@ -122,6 +137,7 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
     rows = (
         Deployment.objects.filter(token_id__in=list(token_ids))
         .annotate(
+            latest_multiplier=Subquery(newest.values("multiplier")[:1]),
             latest_ui_multiplier=Subquery(newest.values("ui_multiplier")[:1]),
             latest_observed_at=Subquery(newest.values("observed_at")[:1]),
         )
@@ -132,14 +148,17 @@ def chain_multipliers(token_ids: Iterable[int]) -> dict[int, list[ChainMultiplie
             "chain__slug",
             "chain__name",
             "chain__kind",
+            "latest_multiplier",
             "latest_ui_multiplier",
             "latest_observed_at",
         )
     )
     out: dict[int, list[ChainMultiplier]] = {}
-    for token_id, slug, name, kind, ui_multiplier, observed_at in rows:
+    for token_id, slug, name, kind, read_multiplier, ui_multiplier, observed_at in rows:
         # ExactDecimalField reads back through from_db_value only on the model field.
-        multiplier = None if ui_multiplier is None else Decimal(str(ui_multiplier))
+        # Readings recorded before the multiplier column carry only the Solana one.
+        value = read_multiplier if read_multiplier is not None else ui_multiplier
+        multiplier = None if value is None else Decimal(str(value))
         out.setdefault(token_id, []).append(
             ChainMultiplier(
                 chain_slug=slug,

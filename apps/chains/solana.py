@@ -91,6 +91,10 @@ EXTENSION_UNINITIALIZED = 0
 # authority (32), multiplier f64, new_multiplier_effective_timestamp i64, new_multiplier f64.
 EXTENSION_SCALED_UI_AMOUNT = 25
 SCALED_UI_AMOUNT_LEN = 56
+# spl-token-2022 ExtensionType::Pausable; value is PausableConfig: authority (32, zeros for
+# none), paused (a one-byte bool).
+EXTENSION_PAUSABLE = 26
+PAUSABLE_LEN = 33
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class _Mint:
     supply: int
     decimals: int
     scaled_ui: tuple[Decimal, int, Decimal] | None  # multiplier, effective ts, new multiplier
+    paused: bool | None = None  # the Pausable extension's state; None: no such extension
 
 
 @scrubbed_errors
@@ -254,13 +259,21 @@ async def _read(
             )
             for key in escrow_keys
         )
+        in_force = _effective_multiplier(mint.scaled_ui, block_time)
+        new_multiplier, new_at = _scheduled(mint.scaled_ui, target.address, chain_name, node)
         readings.append(
             SupplyReading(
                 address=target.address,
                 raw_supply=mint.supply,
                 decimals=mint.decimals,
                 escrow_balance=escrow_balance,
-                ui_multiplier=_effective_multiplier(mint.scaled_ui, block_time),
+                ui_multiplier=in_force,
+                # The raw supply is not scaled: UI amount = raw x multiplier.
+                multiplier=in_force,
+                supply_is_underlying=False,
+                paused=mint.paused,
+                new_multiplier=new_multiplier,
+                new_multiplier_at=new_at,
             )
         )
     return SupplySnapshot(
@@ -364,17 +377,23 @@ def _parse_mint(account: Any, address: str, *, chain_name: str, node: str, slot:
     if data[MINT_INITIALIZED_OFFSET] != 1:
         raise ChainReadError(f"{where}: mint {address} is not initialized")
     (supply,) = struct.unpack_from("<Q", data, MINT_SUPPLY_OFFSET)
-    scaled_ui = _scaled_ui_amount(data, address, where) if extended else None
+    scaled_ui, paused = _mint_extensions(data, address, where) if extended else (None, None)
     return _Mint(
         program=account.owner,
         supply=supply,
         decimals=data[MINT_DECIMALS_OFFSET],
         scaled_ui=scaled_ui,
+        paused=paused,
     )
 
 
-def _scaled_ui_amount(data: bytes, address: str, where: str) -> tuple[Decimal, int, Decimal] | None:
-    """Walk the Token-2022 TLV extensions of a mint; return its ScaledUiAmountConfig, if any."""
+def _mint_extensions(
+    data: bytes, address: str, where: str
+) -> tuple[tuple[Decimal, int, Decimal] | None, bool | None]:
+    """Walk the Token-2022 TLV extensions of a mint: its ScaledUiAmountConfig and the
+    Pausable extension's state, each None when the mint has no such extension."""
+    scaled_ui: tuple[Decimal, int, Decimal] | None = None
+    paused: bool | None = None
     offset = TLV_START
     while offset + 4 <= len(data):
         kind, length = struct.unpack_from("<HH", data, offset)
@@ -391,13 +410,20 @@ def _scaled_ui_amount(data: bytes, address: str, where: str) -> tuple[Decimal, i
                     f"{where}: mint {address} scaled-UI-amount extension is {length} bytes, not 56"
                 )
             multiplier, effective_at, new_multiplier = struct.unpack_from("<dqd", value, 32)
-            return (
+            scaled_ui = (
                 _multiplier(multiplier, address, where),
                 effective_at,
                 _multiplier(new_multiplier, address, where),
             )
+        elif kind == EXTENSION_PAUSABLE:
+            if length != PAUSABLE_LEN or value[32] not in (0, 1):
+                raise ChainReadError(
+                    f"{where}: mint {address} has a garbled Pausable extension "
+                    f"({length} bytes, paused byte {value[32] if length > 32 else None})"
+                )
+            paused = value[32] == 1
         offset += 4 + length
-    return None
+    return scaled_ui, paused
 
 
 # SupplyObservation.ui_multiplier holds 22 digits before the point and 18 after.
@@ -414,6 +440,23 @@ def _multiplier(value: float, address: str, where: str) -> Decimal:
     # whole numbers without a fraction or exponent (1.0 -> 1, 1e+20 -> 100000000000000000000).
     exact = Decimal(repr(value))
     return exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact
+
+
+def _scheduled(
+    scaled_ui: tuple[Decimal, int, Decimal] | None, address: str, chain_name: str, node: str
+) -> tuple[Decimal | None, dt.datetime | None]:
+    """The extension's new multiplier and the time it takes effect, as stored (none when the
+    mint has no extension or never had a new multiplier set: timestamp 0)."""
+    if scaled_ui is None or scaled_ui[1] <= 0:
+        return None, None
+    try:
+        at = dt.datetime.fromtimestamp(scaled_ui[1], tz=dt.UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ChainReadError(
+            f"{chain_name} ({node}): mint {address} has an impossible new-multiplier time "
+            f"{scaled_ui[1]}"
+        ) from exc
+    return scaled_ui[2], at
 
 
 def _effective_multiplier(

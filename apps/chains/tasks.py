@@ -43,24 +43,35 @@ _retrying = {
 }
 
 
+NOT_READ = {"status": "skipped", "reason": "no node configured"}
+
+
 @shared_task(name="chains.sync_supply", **_retrying)
 def sync_supply(chain_id: int, token_id: int | None = None) -> dict:
     chain = Chain.objects.get(pk=chain_id)
+    if not chain.has_node:
+        return NOT_READ  # not a failure: this site reads no node for the chain
     token = Token.objects.get(pk=token_id) if token_id else None
     return _outcome(services.sync_supply(chain=chain, token=token))
 
 
 @shared_task(name="chains.sync_oracles", **_retrying)
 def sync_oracles(chain_id: int) -> dict:
-    return _outcome(services.sync_oracles(chain=Chain.objects.get(pk=chain_id)))
+    chain = Chain.objects.get(pk=chain_id)
+    if not chain.has_node:
+        return NOT_READ
+    return _outcome(services.sync_oracles(chain=chain))
+
+
+def _with_node(chains) -> list[int]:
+    return [c.pk for c in chains if c.has_node]
 
 
 @shared_task(name="chains.sync_supply_all", time_limit=30, soft_time_limit=20)
 def sync_supply_all() -> list[int]:
-    """Queue one supply sync per chain that has deployments."""
-    ids = list(
-        Chain.objects.filter(deployments__isnull=False).distinct().values_list("pk", flat=True)
-    )
+    """Queue one supply sync per chain that has deployments and a node (chains without a
+    node are skipped quietly: their deployments read "not read: no node configured")."""
+    ids = _with_node(Chain.objects.filter(deployments__isnull=False).distinct().order_by("pk"))
     for chain_id in ids:
         sync_supply.delay_on_commit(chain_id)
     return ids
@@ -68,8 +79,9 @@ def sync_supply_all() -> list[int]:
 
 @shared_task(name="chains.sync_oracles_all", time_limit=30, soft_time_limit=20)
 def sync_oracles_all() -> list[int]:
-    """Queue one oracle sync per chain that has feeds."""
-    ids = sorted(set(OracleFeed.objects.values_list("chain_id", flat=True)))
+    """Queue one oracle sync per chain that has feeds and a node."""
+    chain_ids = set(OracleFeed.objects.values_list("chain_id", flat=True))
+    ids = _with_node(Chain.objects.filter(pk__in=chain_ids).order_by("pk"))
     for chain_id in ids:
         sync_oracles.delay_on_commit(chain_id)
     return ids

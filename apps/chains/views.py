@@ -40,7 +40,11 @@ def status(request: HttpRequest) -> HttpResponse:
     freshness = services.supply_freshness(now=now)
     stale = services.stale_tokens(freshness)
     stale_items = sorted(stale.items())
+    not_read = services.not_read_by_chain(freshness)
+    for row in rows:
+        row["no_node"] = row["chain"] is not None and not row["chain"].has_node
     context = {
+        "not_read": sorted(not_read.items(), key=lambda item: item[0].name),
         "rows": rows,
         "stale": stale_items[:STALE_SHOWN],
         "stale_count": len(stale_items),

@@ -14,6 +14,8 @@ import re
 from decimal import Decimal
 from typing import overload
 
+from django.utils.translation import gettext
+
 # Wide enough for any ExactDecimalField (80 digits): nothing is rounded before text.
 WIDE = decimal.Context(prec=120, rounding=decimal.ROUND_HALF_EVEN)
 MISSING = "—"  # shown on pages where a figure is not known
@@ -178,5 +180,8 @@ def whole_number(
         return default
     if not _WHOLE.fullmatch(text) or not low <= int(text) <= high:
         shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"{name}={shown!r} must be a whole number from {low} to {high:,}")
+        raise ValueError(
+            gettext("%(name)s=%(shown)r must be a whole number from %(low)s to %(high)s")
+            % {"name": name, "shown": shown, "low": low, "high": f"{high:,}"}
+        )
     return int(text)

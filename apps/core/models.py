@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import cache_versions
 from .redaction import MAX_MESSAGE_CHARS, redact_url, scrub
@@ -41,9 +42,9 @@ class JobRun(models.Model):
     """
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        OK = "ok", "OK"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        OK = "ok", _("OK")
+        FAILED = "failed", _("Failed")
 
     job = models.CharField(max_length=32, db_index=True)
     scope = models.CharField(max_length=64, blank=True, default="")

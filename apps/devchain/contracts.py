@@ -17,7 +17,7 @@ from django.conf import settings
 
 CONTRACTS_DIR = Path(settings.BASE_DIR) / "contracts"
 SOLCJS = Path(settings.BASE_DIR) / "node_modules" / ".bin" / "solcjs"
-SOURCES = ("XStockToken.sol", "DemoOracle.sol")
+SOURCES = ("XStockToken.sol", "DemoOracle.sol", "PlainERC20.sol")
 COMPILE_TIMEOUT = 120  # seconds; solcjs takes about 4 s for both contracts
 
 
@@ -69,7 +69,7 @@ def compile_all() -> Path:
 
 @cache
 def artifact(name: str) -> Artifact:
-    """ABI and creation bytecode of one contract (XStockToken or DemoOracle)."""
+    """ABI and creation bytecode of one contract (XStockToken, DemoOracle or PlainERC20)."""
     out = compile_all()
     stem = f"contracts_{name}_sol_{name}"
     try:

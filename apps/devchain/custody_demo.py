@@ -28,7 +28,7 @@ from django.utils import timezone
 from lxml import etree
 
 from apps.catalog.models import Token
-from apps.reserves.computation import AccountRef
+from apps.reserves.computation import AccountRef, underlying_units
 from apps.reserves.inputs import load_inputs
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:semt.002.001.11"
@@ -42,11 +42,13 @@ FIRST_CUSTODIAN_SHARE = Decimal("0.6")  # with two custodians: 60 % / 40 %
 
 def demo_holdings(
     *,
+    at: dt.datetime | None = None,
     under_backed_symbol: str | None = DEFAULT_UNDER_BACKED,
     shortfall: Decimal = DEFAULT_SHORTFALL,
     headroom: Decimal = DEFAULT_HEADROOM,
 ) -> dict[AccountRef, dict[str, Decimal]]:
     """{account: {ISIN: whole shares}} matching the latest supply, split across custodians."""
+    at = at or timezone.now()
     tokens = list(Token.objects.select_related("issuer", "security").order_by("symbol"))
     inputs = load_inputs(tokens)
     # None: every token fully backed. A symbol not in the catalogue: the first token with supply.
@@ -54,14 +56,20 @@ def demo_holdings(
     pick_first = bool(short) and short not in {t.symbol for t in tokens}
     result: dict[AccountRef, dict[str, Decimal]] = {}
     for token in tokens:
-        deployments = inputs.deployments.get(token.pk, [])
+        if not token.security.isin:
+            continue  # custodians report by ISIN; none is published for this underlying
+        # Chains without a node are not read (the demo world runs only some chains).
+        deployments = [d for d in inputs.deployments.get(token.pk, []) if d.chain.has_node]
         observations = [inputs.observations.get(d.pk) for d in deployments]
         if not deployments or None in observations:
             continue
         if pick_first:
             short, pick_first = token.symbol, False
-        supply = sum((o.circulating for o in observations if o), Decimal(0))
-        required = supply * token.multiplier
+        # As the backing counts it, with any multiplier the chains apply by `at` (a split
+        # takes effect for the custodian's shares when it does on the chain).
+        required = sum(
+            (underlying_units(o, token.multiplier, at) for o in observations if o), Decimal(0)
+        )
         if token.symbol == short:
             total = (required * (1 - shortfall)).to_integral_value(ROUND_FLOOR)
         else:
@@ -134,14 +142,14 @@ def write_demo_statements(
     headroom: Decimal = DEFAULT_HEADROOM,
 ) -> list[Path]:
     """Write the statement of every custodian account as of `at` (now) into the inbox."""
-    at = (at or timezone.now()).replace(second=0, microsecond=0)
+    at = (at or timezone.now()).replace(microsecond=0)
     inbox = Path(inbox or settings.CUSTODY_INBOX_DIR)
     written = []
     holdings = demo_holdings(
-        under_backed_symbol=under_backed_symbol, shortfall=shortfall, headroom=headroom
+        at=at, under_backed_symbol=under_backed_symbol, shortfall=shortfall, headroom=headroom
     )
     for account, positions in holdings.items():
-        statement_id = f"DEMO-{account.account_id}-{at:%Y%m%dT%H%M}"
+        statement_id = f"DEMO-{account.account_id}-{at:%Y%m%dT%H%M%S}"
         folder = inbox / account.custodian.slug
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{statement_id}.xml"

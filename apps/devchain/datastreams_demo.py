@@ -147,8 +147,17 @@ class SimulatorPrices:
     price = the underlying's latest simulator price at or before the time; tokenizedPrice
     = the token's; marketStatus open during the NYSE regular session, else closed;
     currentMultiplier = the token's multiplier; the next corporate action of the
-    registry, if any, is staged as newMultiplier from 00:00 UTC of its ex-date.
+    registry, if any, is staged as newMultiplier from 00:00 UTC of its ex-date. A split the
+    corporate-action simulator announced (`announce`) replaces both: its multiplier before
+    as currentMultiplier and after as newMultiplier until it takes effect, then after.
     """
+
+    def __init__(self) -> None:
+        # symbol -> (multiplier before, after, activation): simulated corporate actions.
+        self.actions: dict[str, tuple[Decimal, Decimal, dt.datetime]] = {}
+
+    def announce(self, symbol: str, before: Decimal, after: Decimal, at: dt.datetime) -> None:
+        self.actions[symbol] = (before, after, at)
 
     def feeds(self) -> list[str]:
         from apps.catalog.models import PriceFeed
@@ -192,6 +201,18 @@ class SimulatorPrices:
                 .first()
             )
         session = market_session(at)
+        if token.symbol in self.actions:
+            before, after, when = self.actions[token.symbol]
+            pending = at < when
+            return Observation(
+                price=underlying.price,
+                tokenized_price=mine.price,
+                market_status=OPEN if session.is_open else CLOSED,
+                current_multiplier=before if pending else after,
+                new_multiplier=after if pending else Decimal(0),
+                activation=when if pending else None,
+                last_update=underlying.time,
+            )
         return Observation(
             price=underlying.price,
             tokenized_price=mine.price,

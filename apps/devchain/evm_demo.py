@@ -58,6 +58,30 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
         .select_related("token", "chain")
         .order_by("token__symbol", "chain__slug")
     )
+    # Canonical deployments without a contract yet are placed and minted in batches per
+    # chain (the whole catalogue in seconds); bridged ones one by one below.
+    fresh_by_chain: dict[str, list[Deployment]] = {}
+    for slug, w3 in nodes.items():
+        here = [d for d in deployments if d.chain.slug == slug]
+        missing = set(evm_world.missing_code(w3, [d.address for d in here])) if here else set()
+        fresh_by_chain[slug] = [d for d in here if d.address in missing]
+        # Tokens an older demo world placed get the current contract (the multiplier).
+        kept = [d for d in here if d.address not in missing]
+        outdated = set(evm_world.outdated_code(w3, [d.address for d in kept])) if kept else set()
+        for d in kept:
+            if d.address in outdated:
+                evm_world.upgrade_token(w3, address=d.address, multiplier=d.token.multiplier)
+        canonical = [d for d in fresh_by_chain[slug] if d.role == Deployment.Role.CANONICAL]
+        # The contracts start at the catalogue's multiplier; corporate actions
+        # (apps.devchain.corporate_actions) change it on the chain from then on.
+        evm_world.place_tokens(
+            w3,
+            [(d.address, d.token.name, d.token.symbol) for d in canonical],
+            mint_to=holder(w3),
+            amounts=[_amount(_rng(d.token.symbol), 1_000, 90_000) for d in canonical],
+            multipliers=[d.token.multiplier for d in canonical],
+        )
+    placed = {d.pk for group in fresh_by_chain.values() for d in group}
     by_token: dict[int, list[Deployment]] = {}
     for d in deployments:
         by_token.setdefault(d.token_id, []).append(d)
@@ -66,18 +90,19 @@ def seed(nodes: dict[str, Web3]) -> EvmDemo:
         # Canonical first: a bridge mint needs the source token in place.
         for d in sorted(group, key=lambda d: d.role != Deployment.Role.CANONICAL):
             w3 = nodes[d.chain.slug]
-            fresh = not evm_world.has_code(w3, d.address)
+            fresh = d.pk in placed
+            if d.role == Deployment.Role.CANONICAL:
+                demo.canonical.append(d)  # placed and minted above
+                continue
             if fresh:
                 evm_world.place_token(
-                    w3, address=d.address, name=d.token.name, symbol=d.token.symbol
+                    w3,
+                    address=d.address,
+                    name=d.token.name,
+                    symbol=d.token.symbol,
+                    multiplier=d.token.multiplier,
                 )
-            if d.role == Deployment.Role.CANONICAL:
-                demo.canonical.append(d)
-                if fresh:
-                    evm_world.mint(
-                        w3, d.address, holder(w3), _amount(_rng(d.token.symbol), 1_000, 90_000)
-                    )
-            elif sources and sources[0].escrow_addresses:
+            if sources and sources[0].escrow_addresses:
                 source = sources[0]
                 demo.bridges.append((source, d))
                 if fresh:

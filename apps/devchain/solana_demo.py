@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
@@ -103,6 +104,8 @@ def _seed_one(
         decimals=decimals,
         token_2022=token_2022,
         scaled_ui_multiplier=multiplier if token_2022 else None,
+        # Token-2022 mints are pausable, so the demo's pause and resume can be shown.
+        pausable=token_2022,
     )
     treasury = chain.create_token_account(mint=address)
     rng = _rng(symbol, seed)
@@ -204,14 +207,16 @@ def start_demo(
     simulate_every: float = 5.0,
     token_2022: bool = True,
     seed: int = 0,
+    authority: Keypair | None = None,
 ) -> SolanaDemo:
     """Seed a new dev chain with the registry's mints and serve it on 127.0.0.1:`port`.
 
     `registry_path=None` starts an empty chain. `port=0` picks a free port (see `.url`);
-    `simulate_every=0` leaves the supplies still.
+    `simulate_every=0` leaves the supplies still. `authority` (default: a new keypair) is the
+    chain's fee payer and the authority of every mint and of its extensions.
     Both the server and the simulator run on daemon threads; call `.stop()` to end them.
     """
-    chain = SolanaDevChain()
+    chain = SolanaDevChain(authority=authority)
     mints = []
     if registry_path is not None:
         mints = seed_registry_mints(chain, registry_path, token_2022=token_2022, seed=seed)
@@ -259,3 +264,16 @@ def give_holdings(
             chain.mint_to(mint=mint, account=account, amount=raw)
             given.append((token["symbol"], raw))
     return given
+
+
+def load_or_create_authority(path: Path) -> Keypair:
+    """The dev chain's authority keypair kept in a file (created once, owner-only), so the
+    demo world's corporate-action simulator can sign Token-2022 updates for the chain that
+    another process serves. A local development key: it controls nothing elsewhere."""
+    if path.exists():
+        return Keypair.from_bytes(bytes(json.loads(path.read_text(encoding="utf-8"))))
+    keypair = Keypair()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(list(bytes(keypair))), encoding="utf-8")
+    return keypair

@@ -76,6 +76,16 @@ EXTENSION_SCALED_UI_AMOUNT = 25
 # Token-2022 instruction ScaledUiAmountExtension (43), sub-instruction Initialize (0).
 SCALED_UI_AMOUNT_INSTRUCTION = 43
 SCALED_UI_MINT_LEN = ACCOUNT_LEN + 1 + 4 + 56
+# spl-token-2022 ExtensionType::Pausable (26): PausableConfig = authority (32) + paused (1);
+# its accounts must carry ExtensionType::PausableAccount (27, no data), which the program
+# initializes in InitializeAccount when the account has room for it.
+EXTENSION_PAUSABLE = 26
+EXTENSION_PAUSABLE_ACCOUNT = 27
+PAUSABLE_LEN = 33
+PAUSABLE_EXTENSION_LEN = 4 + PAUSABLE_LEN
+PAUSABLE_ACCOUNT_LEN = ACCOUNT_LEN + 1 + 4
+# Token-2022 instruction PausableExtension (44): Initialize (0), Pause (1), Resume (2).
+PAUSABLE_INSTRUCTION = 44
 
 
 class RpcError(Exception):
@@ -98,27 +108,37 @@ def _pubkey(value: Any) -> Pubkey:
 
 
 def mint_bytes(
-    *, authority: Pubkey, supply: int, decimals: int, scaled_ui_multiplier: Decimal | None = None
+    *,
+    authority: Pubkey,
+    supply: int,
+    decimals: int,
+    scaled_ui_multiplier: Decimal | None = None,
+    pausable: bool = False,
+    paused: bool = False,
 ) -> bytes:
-    """Mint account data laid out as SPL Token (or Token-2022 with a scaled-UI-amount extension)."""
+    """Mint account data laid out as SPL Token (or Token-2022 with the scaled-UI-amount
+    and Pausable extensions)."""
     base = struct.pack("<I32sQBBI32s", 1, bytes(authority), supply, decimals, 1, 0, bytes(32))
-    if scaled_ui_multiplier is None:
+    if scaled_ui_multiplier is None and not pausable:
         return base
-    multiplier = float(scaled_ui_multiplier)
-    config = bytes(authority) + struct.pack("<dqd", multiplier, 0, multiplier)
+    extensions = b""
+    if scaled_ui_multiplier is not None:
+        multiplier = float(scaled_ui_multiplier)
+        config = bytes(authority) + struct.pack("<dqd", multiplier, 0, multiplier)
+        extensions += struct.pack("<HH", EXTENSION_SCALED_UI_AMOUNT, len(config)) + config
+    if pausable:
+        config = bytes(authority) + bytes([1 if paused else 0])
+        extensions += struct.pack("<HH", EXTENSION_PAUSABLE, len(config)) + config
     padding = bytes(ACCOUNT_LEN - MINT_LEN)
-    return (
-        base
-        + padding
-        + bytes([1])
-        + struct.pack("<HH", EXTENSION_SCALED_UI_AMOUNT, len(config))
-        + config
-    )
+    return base + padding + bytes([1]) + extensions
 
 
-def token_account_bytes(*, mint: Pubkey, owner: Pubkey, amount: int) -> bytes:
-    """Initialized token account data (no delegate, not native, no close authority)."""
-    return struct.pack(
+def token_account_bytes(
+    *, mint: Pubkey, owner: Pubkey, amount: int, pausable_mint: bool = False
+) -> bytes:
+    """Initialized token account data (no delegate, not native, no close authority); an
+    account of a pausable Token-2022 mint carries the PausableAccount extension."""
+    base = struct.pack(
         "<32s32sQI32sBIQQI32s",
         bytes(mint),
         bytes(owner),
@@ -132,15 +152,42 @@ def token_account_bytes(*, mint: Pubkey, owner: Pubkey, amount: int) -> bytes:
         0,
         bytes(32),
     )
+    if not pausable_mint:
+        return base
+    return base + bytes([2]) + struct.pack("<HH", EXTENSION_PAUSABLE_ACCOUNT, 0)
+
+
+def update_multiplier_instruction(
+    mint: Pubkey, authority: Pubkey, multiplier: Decimal, effective_at: int = 0
+) -> Instruction:
+    """Token-2022 ScaledUiAmountExtension UpdateMultiplier (43, 1): `multiplier` (f64) from
+    unix time `effective_at` (i64; a past time applies it at once), signed by `authority`."""
+    data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
+    data += struct.pack("<dq", float(multiplier), effective_at)
+    accounts = [AccountMeta(mint, False, True), AccountMeta(authority, True, False)]
+    return Instruction(TOKEN_2022_PROGRAM_ID, data, accounts)
+
+
+def scaled_ui_config(mint_data: bytes) -> tuple[float, int, float] | None:
+    """(multiplier, new multiplier's effective time, new multiplier) of a Token-2022 mint."""
+    return _scaled_ui_config(mint_data)
+
+
+def is_pausable(mint_data: bytes) -> bool:
+    if len(mint_data) <= ACCOUNT_LEN or mint_data[ACCOUNT_LEN] != 1:
+        return False
+    return any(kind == EXTENSION_PAUSABLE for kind, _ in _tlv(mint_data))
 
 
 class SolanaDevChain:
     """One LiteSVM instance with an authority keypair that pays fees and owns the mints."""
 
-    def __init__(self) -> None:
+    def __init__(self, authority: Keypair | None = None) -> None:
         self.lock = threading.RLock()
         self.svm = LiteSVM().with_blockhash_check(False)
-        self.authority = Keypair()
+        # Given: another process (the demo world's corporate-action simulator) signs with it.
+        self.authority = authority or Keypair()
+        self.time_offset = 0  # seconds added to the wall clock (warp_time)
         funded = self.svm.airdrop(self.authority.pubkey(), AUTHORITY_LAMPORTS)
         if isinstance(funded, FailedTransactionMetadata):
             raise RuntimeError(f"cannot fund the dev chain authority: {funded.err()}")
@@ -161,7 +208,7 @@ class SolanaDevChain:
         return self.svm.get_clock().slot
 
     def _set_slot(self, slot: int) -> None:
-        now = max(int(time.time()), self._block_times.get(slot - 1, 0))
+        now = max(int(time.time()) + self.time_offset, self._block_times.get(slot - 1, 0))
         self.svm.warp_to_slot(slot)
         clock = self.svm.get_clock()
         self.svm.set_clock(
@@ -170,6 +217,14 @@ class SolanaDevChain:
         self.svm.expire_blockhash()
         self._block_times[slot] = now
         self._blockhashes[slot] = self.svm.latest_blockhash()
+
+    def warp_time(self, seconds: int) -> int:
+        """Move the chain's clock `seconds` ahead of the wall clock (a controlled clock for
+        tests) and close a slot at that time; returns the new unix time."""
+        with self.lock:
+            self.time_offset += seconds
+            self._set_slot(self.slot + 1)
+            return self._block_times[self.slot]
 
     def advance_slot(self, slots: int = 1) -> int:
         """Move forward `slots` slots (each with a fresh blockhash); return the new slot."""
@@ -211,17 +266,22 @@ class SolanaDevChain:
         token_2022: bool = False,
         scaled_ui_multiplier: Decimal | None = None,
         keypair: Keypair | None = None,
+        pausable: bool = False,
     ) -> Pubkey:
         """Create and initialize a mint through the token program; the authority mints.
 
-        `scaled_ui_multiplier` (Token-2022 only) adds the scaled-UI-amount extension.
+        `scaled_ui_multiplier` (Token-2022 only) adds the scaled-UI-amount extension,
+        `pausable` the Pausable extension (the authority pauses and resumes).
         """
-        if scaled_ui_multiplier is not None and not token_2022:
-            raise ValueError("the scaled-UI-amount extension exists only on Token-2022 mints")
+        if (scaled_ui_multiplier is not None or pausable) and not token_2022:
+            raise ValueError("these extensions exist only on Token-2022 mints")
         program = TOKEN_2022_PROGRAM_ID if token_2022 else TOKEN_PROGRAM_ID
         mint = keypair or Keypair()
         authority = self.authority.pubkey()
         space = MINT_LEN if scaled_ui_multiplier is None else SCALED_UI_MINT_LEN
+        if pausable:
+            space = SCALED_UI_MINT_LEN if scaled_ui_multiplier is not None else ACCOUNT_LEN + 1
+            space += PAUSABLE_EXTENSION_LEN
         instructions = [
             create_account(
                 CreateAccountParams(
@@ -236,6 +296,11 @@ class SolanaDevChain:
         if scaled_ui_multiplier is not None:
             data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 0]) + bytes(authority)
             data += struct.pack("<d", float(scaled_ui_multiplier))
+            instructions.append(
+                Instruction(program, data, [AccountMeta(mint.pubkey(), False, True)])
+            )
+        if pausable:
+            data = bytes([PAUSABLE_INSTRUCTION, 0]) + bytes(authority)
             instructions.append(
                 Instruction(program, data, [AccountMeta(mint.pubkey(), False, True)])
             )
@@ -261,20 +326,22 @@ class SolanaDevChain:
         supply: int = 0,
         token_2022: bool = False,
         scaled_ui_multiplier: Decimal | None = None,
+        pausable: bool = False,
     ) -> Pubkey:
         """Write an initialized mint AT `address` (whose keypair nobody here holds).
 
         Used to put the registry's real mint addresses on the local chain; the authority of
         this chain is its mint authority, so mint_to and burn then run through the program.
         """
-        if scaled_ui_multiplier is not None and not token_2022:
-            raise ValueError("the scaled-UI-amount extension exists only on Token-2022 mints")
+        if (scaled_ui_multiplier is not None or pausable) and not token_2022:
+            raise ValueError("these extensions exist only on Token-2022 mints")
         key = _pubkey(address)
         data = mint_bytes(
             authority=self.authority.pubkey(),
             supply=supply,
             decimals=decimals,
             scaled_ui_multiplier=scaled_ui_multiplier,
+            pausable=pausable,
         )
         self._put(key, data, TOKEN_2022_PROGRAM_ID if token_2022 else TOKEN_PROGRAM_ID)
         return key
@@ -282,11 +349,16 @@ class SolanaDevChain:
     def put_token_account(self, address: Pubkey | str, *, mint: Pubkey, amount: int = 0) -> Pubkey:
         """Write an initialized token account AT `address`, owned by the authority."""
         key = _pubkey(address)
-        owner_program = self.get_account(mint).owner
+        mint_account = self.get_account(mint)
         self._put(
             key,
-            token_account_bytes(mint=mint, owner=self.authority.pubkey(), amount=amount),
-            owner_program,
+            token_account_bytes(
+                mint=mint,
+                owner=self.authority.pubkey(),
+                amount=amount,
+                pausable_mint=is_pausable(bytes(mint_account.data)),
+            ),
+            mint_account.owner,
         )
         return key
 
@@ -304,7 +376,8 @@ class SolanaDevChain:
             mint_account = self.get_account(mint)
             program = mint_account.owner
             account = Keypair()
-            space = ACCOUNT_LEN
+            # A pausable mint's accounts need room for PausableAccount.
+            space = PAUSABLE_ACCOUNT_LEN if is_pausable(bytes(mint_account.data)) else ACCOUNT_LEN
             self.execute(
                 [
                     create_account(
@@ -367,8 +440,13 @@ class SolanaDevChain:
         self, *, mint: Pubkey, multiplier: Decimal, effective_at: int = 0
     ) -> Signature:
         """Token-2022 UpdateMultiplier: `multiplier` from unix time `effective_at` (past = now)."""
-        data = bytes([SCALED_UI_AMOUNT_INSTRUCTION, 1])
-        data += struct.pack("<dq", float(multiplier), effective_at)
+        return self.execute(
+            [update_multiplier_instruction(mint, self.authority.pubkey(), multiplier, effective_at)]
+        )
+
+    def set_paused(self, *, mint: Pubkey, paused: bool) -> Signature:
+        """Token-2022 Pausable Pause or Resume, signed by the authority."""
+        data = bytes([PAUSABLE_INSTRUCTION, 1 if paused else 2])
         accounts = [
             AccountMeta(mint, False, True),
             AccountMeta(self.authority.pubkey(), True, False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Security, Token
 from apps.catalog.versions import catalog_version
@@ -45,45 +46,45 @@ SORTS = {
     "launch": ("-launch_date", "symbol"),
 }
 SORT_CHOICES = [
-    ("symbol", "Symbol A to Z"),
-    ("-symbol", "Symbol Z to A"),
-    ("name", "Name"),
-    ("sector", "Sector"),
-    ("launch", "Newest first"),
+    ("symbol", _("Symbol A to Z")),
+    ("-symbol", _("Symbol Z to A")),
+    ("name", _("Name")),
+    ("sector", _("Sector")),
+    ("launch", _("Newest first")),
 ]
 
 
 class TokenFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
-        label="Search",
+        label=_("Search"),
         max_length=MAX_SEARCH_CHARS,
-        help_text="Part of a symbol, a token or company name or a ticker, or a whole ISIN.",
+        help_text=_("Part of a symbol, a token or company name or a ticker, or a whole ISIN."),
     )
     kind = django_filters.ChoiceFilter(
         field_name="security__kind",
         choices=Security.Kind.choices,
-        label="Kind",
-        empty_label="All kinds",
+        label=_("Kind"),
+        empty_label=_("All kinds"),
     )
     sector = django_filters.ChoiceFilter(
         field_name="security__sector",
         choices=sector_choices,
-        label="Sector",
-        empty_label="All sectors",
-        help_text="One of the sectors of the catalogue's underlyings.",
+        label=_("Sector"),
+        empty_label=_("All sectors"),
+        help_text=_("One of the sectors of the catalogue's underlyings."),
     )
     chain = django_filters.ChoiceFilter(
         field_name="deployments__chain__slug",
         choices=chain_choices,
-        label="Chain",
-        empty_label="All chains",
+        label=_("Chain"),
+        empty_label=_("All chains"),
         distinct=True,
-        help_text="The slug of a chain the token is deployed on.",
+        help_text=_("The slug of a chain the token is deployed on."),
     )
-    status = django_filters.ChoiceFilter(choices=Token.Status.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=Token.Status.choices, empty_label=_("Any status"))
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", label="Sort by", empty_label=None, choices=SORT_CHOICES
+        method="filter_sort", label=_("Sort by"), empty_label=None, choices=SORT_CHOICES
     )
 
     class Meta:

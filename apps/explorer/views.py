@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -90,7 +91,8 @@ def _results_key(params: QueryDict) -> str | None:
         return None
     query = hashlib.sha256(urlencode(sorted(params.lists()), doseq=True).encode()).hexdigest()
     versions = f"{catalog_version()}:{price_version()}:{reserves_version()}"
-    return f"catalog:results:{versions}:{query}"
+    # The fragment holds the page's words: one per language.
+    return f"catalog:results:{translation.get_language()}:{versions}:{query}"
 
 
 @require_GET
@@ -139,10 +141,11 @@ def compare(request: HttpRequest) -> HttpResponse:
     except ComparisonError as exc:
         log.error("compare: %s is not shown: %s", settings.COMPARE_DATA_PATH, exc)
         return render(request, "explorer/compare_unavailable.html", status=503)
-    key = f"explorer:compare:{comparison.digest}"
+    key = f"explorer:compare:{translation.get_language()}:{comparison.digest}"
     table = cache.get(key)
     if table is None:
-        # Nothing of the visitor in the table: rendered once per version of the file.
+        # Nothing of the visitor in the table but its language: rendered once per version
+        # of the file and language.
         table = render_to_string(COMPARE_TABLE, {"c": comparison})
         cache.set(key, table, timeout=COMPARE_CACHE_SECONDS)
     context = {"c": comparison, "table": mark_safe(table)}  # noqa: S308 (our own template)

@@ -21,20 +21,24 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .geo import Unknown, client_ip, locate
 from .selectors import Verdict, verdict_for
 
 # What the person is told when their country is unknown (never the server's own trouble).
+# Shown inside a sentence of unknown_location.html, in the reader's language.
 UNKNOWN_REASONS = {
-    Unknown.NO_ADDRESS: "your connection's address could not be read",
-    Unknown.TUNNELLED: "your connection comes through an IPv6 tunnel (6to4, Teredo, NAT64 or "
-    "similar), which does not show your country",
-    Unknown.NO_DATABASE: "your location could not be checked just now",
-    Unknown.NOT_FOUND: "no country is known for your connection's address",
+    Unknown.NO_ADDRESS: _("your connection's address could not be read"),
+    Unknown.TUNNELLED: _(
+        "your connection comes through an IPv6 tunnel (6to4, Teredo, NAT64 or "
+        "similar), which does not show your country"
+    ),
+    Unknown.NO_DATABASE: _("your location could not be checked just now"),
+    Unknown.NOT_FOUND: _("no country is known for your connection's address"),
 }
-PRIVATE_REASON = "your connection comes from a private network address"
+PRIVATE_REASON = _("your connection comes from a private network address")
 
 Hold = Callable[[HttpRequest], HttpResponse | None]
 # Checks that may refuse a request the country check let through: each answers a refusal

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 MAX_AMOUNT = Decimal("1000000000")  # USD; beyond this the answer is no use to anyone
 DEFAULT_AMOUNT = "10"
 
@@ -22,13 +24,13 @@ def parse_amount(text: str) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not an amount in USD") from exc
+        raise ValueError(_("%(text)r is not an amount in USD") % {"text": text[:40]}) from exc
     if not amount.is_finite() or amount <= 0:
-        raise ValueError("the amount must be more than 0 USD")
+        raise ValueError(_("the amount must be more than 0 USD"))
     if amount > MAX_AMOUNT:
-        raise ValueError(f"the amount must be at most {MAX_AMOUNT:,} USD")
+        raise ValueError(_("the amount must be at most %(max)s USD") % {"max": f"{MAX_AMOUNT:,}"})
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError("the amount has more than 2 decimals (cents)")
+        raise ValueError(_("the amount has more than 2 decimals (cents)"))
     return amount
 
 

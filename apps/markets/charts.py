@@ -10,6 +10,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.catalog.models import Token
 from apps.chains.models import OracleRound
@@ -98,9 +99,15 @@ def token_figure(token: Token, *, range_: str = "1D", now: dt.datetime | None = 
 
     return go.Figure(
         data=[
-            _trace(f"{token.symbol} price", clip(token_points), mode="lines"),
-            _trace("Fair value", clip(fair_points), mode="lines", line={"dash": "dot"}),
-            _trace("Oracle rounds", clip(oracle_points), mode="markers", marker={"size": 6}),
+            _trace(
+                gettext("%(symbol)s price") % {"symbol": token.symbol},
+                clip(token_points),
+                mode="lines",
+            ),
+            _trace(gettext("Fair value"), clip(fair_points), mode="lines", line={"dash": "dot"}),
+            _trace(
+                gettext("Oracle rounds"), clip(oracle_points), mode="markers", marker={"size": 6}
+            ),
         ],
         layout=go.Layout(
             template="none",

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from apps.catalog.models import PriceFeed, Security, Token
 from apps.core.fields import ExactDecimalField
@@ -22,16 +24,16 @@ class Quote(models.Model):
     """
 
     class Source(models.TextChoices):
-        SIMULATOR = "simulator", "Simulator"
-        VENDOR = "vendor", "Market-data vendor"
-        ORACLE = "oracle", "On-chain oracle"
-        VENUE = "venue", "Trading venue"
-        DATASTREAMS = "datastreams", "Chainlink Data Streams"
+        SIMULATOR = "simulator", _("Simulator")
+        VENDOR = "vendor", _("Market-data vendor")
+        ORACLE = "oracle", _("On-chain oracle")
+        VENUE = "venue", _("Trading venue")
+        DATASTREAMS = "datastreams", _("Chainlink Data Streams")
 
     class Status(models.TextChoices):
-        PUBLISHED = "published", "Published"
-        HELD = "held", "Held for review"
-        REJECTED = "rejected", "Rejected on review"
+        PUBLISHED = "published", _("Published")
+        HELD = "held", _("Held for review")
+        REJECTED = "rejected", _("Rejected on review")
 
     security = models.ForeignKey(
         Security, on_delete=models.CASCADE, null=True, blank=True, related_name="quotes"
@@ -147,7 +149,11 @@ class Bar(models.Model):
 # Data Streams values are int192 with 18 decimals: at most 58 digits.
 REPORT_DIGITS = 60
 REPORT_PLACES = 18
-MARKET_STATUS_LABELS = {0: "Unknown", 1: "Closed", 2: "Open"}
+MARKET_STATUS_LABELS = {
+    0: pgettext_lazy("oracle market status", "Unknown"),
+    1: pgettext_lazy("oracle market status", "Closed"),
+    2: pgettext_lazy("oracle market status", "Open"),
+}
 
 
 class OracleReport(models.Model):
@@ -159,8 +165,8 @@ class OracleReport(models.Model):
     """
 
     class Verification(models.TextChoices):
-        VERIFIED = "verified", "Verified"  # signed by enough configured signers
-        UNVERIFIED = "unverified", "Unverified"  # well-formed; no signer set configured
+        VERIFIED = "verified", _("Verified")  # signed by enough configured signers
+        UNVERIFIED = "unverified", _("Unverified")  # well-formed; no signer set configured
 
     price_feed = models.ForeignKey(
         PriceFeed, on_delete=models.CASCADE, related_name="oracle_reports"
@@ -216,4 +222,8 @@ class OracleReport(models.Model):
 
     @property
     def market_status_label(self) -> str:
-        return MARKET_STATUS_LABELS.get(self.market_status, f"Unknown status {self.market_status}")
+        return MARKET_STATUS_LABELS.get(
+            self.market_status,
+            pgettext("oracle market status", "Unknown status %(code)s")
+            % {"code": self.market_status},
+        )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.catalog.models import Token
 
@@ -47,14 +48,21 @@ def _dec(value: object) -> Decimal | None:
 
 
 def age_text(age: dt.timedelta) -> str:
+    """An age in the active language: 45 s, 12 min, 5 h 3 min, 2 d 4 h."""
     seconds = max(int(age.total_seconds()), 0)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)d s") % {"seconds": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return _("%(minutes)d min") % {"minutes": seconds // 60}
     if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+        return _("%(hours)d h %(minutes)d min") % {
+            "hours": seconds // 3600,
+            "minutes": seconds % 3600 // 60,
+        }
+    return _("%(days)d d %(hours)d h") % {
+        "days": seconds // 86400,
+        "hours": seconds % 86400 // 3600,
+    }
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,11 @@ class TokenPrice:
     @property
     def age_text(self) -> str:
         return "" if self.age is None else age_text(self.age)
+
+    @property
+    def source_label(self) -> str:
+        """The source named for readers, in their language (the key when unknown)."""
+        return str(dict(Quote.Source.choices).get(self.source, self.source))
 
     @property
     def stale(self) -> bool:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import exchange_calendars as xcals
 import pandas as pd
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 # exchange_calendars reads tz-aware pandas arrays through `.values`, which pandas now
 # deprecates; the answers are right, the warning is noise in every log.
@@ -36,10 +37,10 @@ class State(StrEnum):
 
 
 LABELS = {
-    State.PRE_MARKET: "Pre-market",
-    State.REGULAR: "Open",
-    State.AFTER_HOURS: "After hours",
-    State.CLOSED: "Closed",
+    State.PRE_MARKET: pgettext_lazy("market session", "Pre-market"),
+    State.REGULAR: pgettext_lazy("market session", "Open"),
+    State.AFTER_HOURS: pgettext_lazy("market session", "After hours"),
+    State.CLOSED: pgettext_lazy("market session", "Closed"),
 }
 
 

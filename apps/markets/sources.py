@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 import requests
@@ -45,6 +47,14 @@ class PriceQuote:
     time: dt.datetime
     source: str
     max_age: dt.timedelta
+
+
+TICKER_KEY_PREFIX = "TICKER:"
+
+
+def security_key(isin: str | None, ticker: str) -> str:
+    """How quotes name an underlying: its ISIN, or its ticker where no ISIN is published."""
+    return isin or f"{TICKER_KEY_PREFIX}{ticker}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,21 @@ def _start_price(isin: str, seed: int) -> Decimal:
     return Decimal(_rng(seed, isin, "start").randint(2000, 60000)) / 100
 
 
+def load_reference_closes(path: str | Path) -> dict[str, Decimal]:
+    """{ISIN: a dated public reference close} from a reference-prices file; {} when the
+    file is missing or unreadable (the simulator then starts at random prices)."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = document["prices"]
+        return {
+            isin: Decimal(row["close"])
+            for isin, row in rows.items()
+            if Decimal(row["close"]).is_finite() and Decimal(row["close"]) > 0
+        }
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError, AttributeError):
+        return {}
+
+
 class SimulatorSource:
     """A seeded random walk per security that moves only while the XNYS calendar trades.
 
@@ -109,8 +134,11 @@ class SimulatorSource:
         step_bps: int = 8,
         open_spread_bps: int = 15,
         closed_spread_bps: int = 80,
+        reference: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.seed = seed
+        # Where a security has no price yet: its dated public reference close, if any.
+        self.reference = reference or {}
         self.max_age = max_age
         self.step_bps = step_bps
         self.open_spread_bps = open_spread_bps
@@ -124,7 +152,9 @@ class SimulatorSource:
         quotes: list[PriceQuote] = []
         underlying: dict[str, Decimal] = {}
         for sec in universe.securities:
-            price = sec.last_price or _start_price(sec.isin, self.seed)
+            price = (
+                sec.last_price or self.reference.get(sec.isin) or _start_price(sec.isin, self.seed)
+            )
             if session.trading:
                 move = _rng(self.seed, sec.isin, minute).gauss(0, self.step_bps)
                 move *= step[session.state]

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import functools
+import gettext as gettext_module
+
 import pycountry
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.jurisdictions.selectors import country_has_region_rules
 
@@ -14,20 +19,23 @@ from .services.eligibility import Answers
 
 MAX_EXPIRY_YEAR = 2200  # a document's printed expiry, not a typing slip
 COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-YES_NO = [("no", "No"), ("yes", "Yes")]
+YES_NO = [("no", _("No")), ("yes", _("Yes"))]
 MAX_PASSWORD = 128  # characters; longer ones only make hashing slower
 # The e-mail address is the username, which holds at most 150 characters.
 MAX_EMAIL = get_user_model()._meta.get_field("username").max_length
 
 
 class SignUpForm(forms.Form):
-    full_name = forms.CharField(max_length=200, label="Full legal name")
-    email = forms.EmailField(label="E-mail", max_length=MAX_EMAIL)
+    full_name = forms.CharField(max_length=200, label=_("Full legal name"))
+    email = forms.EmailField(label=_("E-mail"), max_length=MAX_EMAIL)
     password1 = forms.CharField(
-        label="Password", widget=forms.PasswordInput, strip=False, max_length=MAX_PASSWORD
+        label=_("Password"), widget=forms.PasswordInput, strip=False, max_length=MAX_PASSWORD
     )
     password2 = forms.CharField(
-        label="Password again", widget=forms.PasswordInput, strip=False, max_length=MAX_PASSWORD
+        label=_("Password again"),
+        widget=forms.PasswordInput,
+        strip=False,
+        max_length=MAX_PASSWORD,
     )
 
     def clean_email(self) -> str:
@@ -38,7 +46,7 @@ class SignUpForm(forms.Form):
         data = super().clean()
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif p1:
             user = get_user_model()(username=data.get("email", ""), email=data.get("email", ""))
             try:
@@ -53,7 +61,7 @@ class LoginForm(AuthenticationForm):
     (per account and per client network); a locked-out client gets HTTP 429."""
 
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         max_length=MAX_PASSWORD,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -61,10 +69,29 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs) -> None:
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "E-mail"
+        self.fields["username"].label = _("E-mail")
 
     def clean_username(self) -> str:
         return (self.cleaned_data.get("username") or "").strip().lower()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country, named and sorted in the active language (pycountry's own
+    translations: zh_TW for Traditional Chinese); the codes are what is stored."""
+    language = translation.get_language() or "en"
+    if language == "en" or not language.startswith("zh"):
+        return COUNTRY_CHOICES
+    names = _country_names("zh_TW")
+    return sorted(
+        ((code, names.gettext(name)) for code, name in COUNTRY_CHOICES), key=lambda c: c[1]
+    )
+
+
+@functools.cache
+def _country_names(locale: str) -> gettext_module.NullTranslations:
+    return gettext_module.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True
+    )
 
 
 def _yes_no(label: str) -> forms.TypedChoiceField:
@@ -74,48 +101,59 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
 
 
 class EligibilityForm(forms.Form):
-    full_name = forms.CharField(max_length=200, label="Full legal name")
+    full_name = forms.CharField(max_length=200, label=_("Full legal name"))
     date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    residence_country = forms.ChoiceField(label="Country of residence", choices=COUNTRY_CHOICES)
+    residence_country = forms.ChoiceField(label=_("Country of residence"), choices=country_choices)
     residence_region = forms.CharField(
-        label="Region of residence (ISO 3166-2, e.g. UA-43), if any",
+        label=_("Region of residence (ISO 3166-2, e.g. UA-43), if any"),
         max_length=6,
         required=False,
     )
     citizenships = forms.MultipleChoiceField(
-        label="Citizenships (all of them)", choices=COUNTRY_CHOICES
+        label=_("Citizenships (all of them)"), choices=country_choices
     )
     tax_residences = forms.MultipleChoiceField(
-        label="Tax residences (all of them)", choices=COUNTRY_CHOICES
+        label=_("Tax residences (all of them)"), choices=country_choices
     )
-    us_citizen = _yes_no("Are you a citizen of the United States?")
-    us_green_card = _yes_no("Do you hold a US green card (lawful permanent residence)?")
-    us_resident = _yes_no("Do you live in the United States, or did you in the past 12 months?")
-    us_tax_person = _yes_no("Are you a US person for tax purposes (e.g. you file US returns)?")
+    us_citizen = _yes_no(_("Are you a citizen of the United States?"))
+    us_green_card = _yes_no(_("Do you hold a US green card (lawful permanent residence)?"))
+    us_resident = _yes_no(_("Do you live in the United States, or did you in the past 12 months?"))
+    us_tax_person = _yes_no(_("Are you a US person for tax purposes (e.g. you file US returns)?"))
 
     def clean_residence_region(self) -> str:
         region = self.cleaned_data["residence_region"].strip().upper()
         if not region:
             return ""
         if pycountry.subdivisions.get(code=region) is None:
-            raise ValidationError(f"{region} is not an ISO 3166-2 region code.")
+            raise ValidationError(
+                _("%(region)s is not an ISO 3166-2 region code.") % {"region": region}
+            )
         return region
 
     def clean(self) -> dict:
         data = super().clean()
         region, country = data.get("residence_region"), data.get("residence_country")
         if region and country and not region.startswith(country + "-"):
-            self.add_error("residence_region", f"{region} is not a region of {country}.")
+            self.add_error(
+                "residence_region",
+                _("%(region)s is not a region of %(country)s.")
+                % {"region": region, "country": country},
+            )
         elif country and not region and country_has_region_rules(country):
             # IP databases know countries only; where rules differ by region, ask.
             example = next(iter(pycountry.subdivisions.get(country_code=country) or []), None)
-            hint = f" (e.g. {example.code} for {example.name})" if example else ""
-            self.add_error(
-                "residence_region",
-                f"Rules differ between regions of {country}: give your region{hint}.",
-            )
+            if example:
+                message = _(
+                    "Rules differ between regions of %(country)s: give your region "
+                    "(e.g. %(code)s for %(name)s)."
+                ) % {"country": country, "code": example.code, "name": example.name}
+            else:
+                message = _("Rules differ between regions of %(country)s: give your region.") % {
+                    "country": country
+                }
+            self.add_error("residence_region", message)
         return data
 
     def answers(self) -> Answers:
@@ -135,13 +173,13 @@ class EligibilityForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(choices=DocumentKind.choices, label="Document")
+    kind = forms.ChoiceField(choices=DocumentKind.choices, label=_("Document"))
     file = forms.FileField(
-        label="File (PDF, JPEG or PNG)",
+        label=_("File (PDF, JPEG or PNG)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
     expires_on = forms.DateField(
-        label="Valid until (passport or ID card: the expiry date printed on it)",
+        label=_("Valid until (passport or ID card: the expiry date printed on it)"),
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -151,20 +189,20 @@ class DocumentForm(forms.Form):
         data = super().clean()
         expires = data.get("expires_on")
         if expires is not None and expires < timezone.localdate():
-            self.add_error("expires_on", "This document has expired: send one that is valid.")
+            self.add_error("expires_on", _("This document has expired: send one that is valid."))
         elif expires is not None and expires.year > MAX_EXPIRY_YEAR:
-            self.add_error("expires_on", "Give the expiry date printed on the document.")
+            self.add_error("expires_on", _("Give the expiry date printed on the document."))
         return data
 
 
 class WalletForm(forms.Form):
-    kind = forms.ChoiceField(choices=WalletKind.choices, label="Chain")
-    address = forms.CharField(max_length=64, label="Address")
+    kind = forms.ChoiceField(choices=WalletKind.choices, label=pgettext_lazy("blockchain", "Chain"))
+    address = forms.CharField(max_length=64, label=_("Address"))
 
 
 class SignatureForm(forms.Form):
     signature = forms.CharField(
-        label="Signature (hex for EVM, base58 or hex for Solana)",
+        label=_("Signature (hex for EVM, base58 or hex for Solana)"),
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Chain, Deployment
 from apps.core.fields import ExactDecimalField
@@ -23,6 +24,9 @@ class InvestorProfile(models.Model):
     full_name = models.CharField(max_length=200)
     email_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The site's language at sign-up (settings.LANGUAGES): e-mails sent later (the decision
+    # on the application) are written in it; empty: English.
+    language = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return self.full_name
@@ -73,12 +77,12 @@ class Declaration(models.Model):
 
 
 class CaseState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    MORE_INFO = "more_info", "More information needed"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    MORE_INFO = "more_info", _("More information needed")
 
 
 # The only moves a case can make. An investor resubmits after "more information needed".
@@ -206,8 +210,8 @@ class KycTransition(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    IDENTITY = "identity", "Identity document"
-    ADDRESS = "address", "Proof of address"
+    IDENTITY = "identity", _("Identity document")
+    ADDRESS = "address", _("Proof of address")
 
 
 class KycDocument(models.Model):
@@ -317,9 +321,9 @@ class SanctionsEntry(models.Model):
 
 
 class AddressKind(models.TextChoices):
-    EVM = "evm", "EVM"
-    SOLANA = "solana", "Solana"
-    OTHER = "other", "Other chain"
+    EVM = "evm", _("EVM")
+    SOLANA = "solana", _("Solana")
+    OTHER = "other", _("Other chain")
 
 
 class SanctionedAddress(models.Model):
@@ -381,8 +385,8 @@ class ScreeningHit(models.Model):
 
 
 class WalletKind(models.TextChoices):
-    EVM = "evm", "EVM (Ethereum and compatible)"
-    SOLANA = "solana", "Solana"
+    EVM = "evm", _("EVM (Ethereum and compatible)")
+    SOLANA = "solana", _("Solana")
 
 
 def wallet_match_key():

@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -44,7 +45,7 @@ def investor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         profile = selectors.investor_profile(request.user)
         if profile is None or not profile.email_verified:
-            messages.error(request, "Confirm your e-mail address first.")
+            messages.error(request, _("Confirm your e-mail address first."))
             return redirect("onboarding:dashboard")
         request.profile = profile
         return view(request, *args, **kwargs)
@@ -95,10 +96,10 @@ def verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     ):
         return render(request, "onboarding/accounts/verify_failed.html", status=400)
     accounts.mark_email_verified(user=user)
-    messages.success(request, "Your e-mail address is confirmed.")
+    messages.success(request, _("Your e-mail address is confirmed."))
     if request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("onboarding:dashboard")
-    messages.info(request, "Log in to continue your application.")
+    messages.info(request, _("Log in to continue your application."))
     return redirect("accounts:login")
 
 
@@ -149,7 +150,7 @@ def eligibility(request: HttpRequest) -> HttpResponse:
         except OnboardingError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "You are eligible. Add your documents and submit.")
+            messages.success(request, _("You are eligible. Add your documents and submit."))
         return redirect("onboarding:dashboard")
     return render(request, "onboarding/eligibility.html", {"form": form})
 
@@ -214,7 +215,7 @@ def _store_document(request: HttpRequest) -> HttpResponse:
         except OnboardingError as exc:
             messages.error(request, str(exc))
             return redirect("onboarding:dashboard")
-        messages.success(request, "Document received.")
+        messages.success(request, _("Document received."))
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -233,7 +234,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     except OnboardingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your application is submitted. We will e-mail you.")
+        messages.success(request, _("Your application is submitted. We will e-mail you."))
     return redirect("onboarding:dashboard")
 
 
@@ -300,7 +301,7 @@ def wallet_verify(request: HttpRequest, pk: int) -> HttpResponse:
         except OnboardingError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "Wallet verified.")
+            messages.success(request, _("Wallet verified."))
         return redirect("onboarding:wallets")
     return render(request, "onboarding/wallet_verify.html", {"wallet": wallet, "form": form})
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 
 from apps.core.formatting import decimal_text
 
@@ -47,7 +48,7 @@ def value_figure(points: Sequence[Point]) -> go.Figure:
                 x=[p[0].isoformat() for p in points],
                 y=[decimal_text(p[1].quantize(CENTS)) for p in points],
                 mode="lines",
-                name="value",
+                name=gettext("value"),
                 hovertemplate="%{y} USD<extra></extra>",
             )
         ],

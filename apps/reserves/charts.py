@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext
 
 from apps.core.formatting import decimal_text
 
@@ -22,7 +23,7 @@ def ratio_figure(points: Sequence[tuple[dt.datetime, Decimal | None, str]]) -> g
                 x=x,
                 y=y,
                 mode="lines+markers",
-                name="ratio %",
+                name=gettext("ratio %"),
                 marker={"size": 4},
                 customdata=[p[2] for p in points],
                 hovertemplate="%{y} %<br>%{customdata}<extra></extra>",
@@ -31,7 +32,7 @@ def ratio_figure(points: Sequence[tuple[dt.datetime, Decimal | None, str]]) -> g
                 x=[x[0], x[-1]] if x else [],
                 y=["100", "100"] if x else [],
                 mode="lines",
-                name="fully backed",
+                name=gettext("fully backed"),
                 line={"dash": "dot", "width": 1},
                 hoverinfo="skip",
             ),

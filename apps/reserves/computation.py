@@ -1,13 +1,27 @@
 """The backing computation, pure (no queries): chain supply against custodian holdings.
 
-For token T with multiplier m:
-  circulating supply S = sum over T's deployments of the latest SupplyObservation's
-                         (raw_supply - escrow_balance) / 10**decimals
-  shares required    R = S * m
+For token T, each chain's multiplier counted exactly once:
+  circulating c_d      = (raw_supply - escrow_balance) / 10**decimals of deployment d's
+                         latest SupplyObservation
+  underlying u_d       = c_d                  when the chain's supply already counts its
+                                              multiplier (the issuer's EVM contract:
+                                              totalSupply() = shares x multiplier)
+                       = c_d * m_d            when the chain reports a multiplier its raw
+                                              supply does not count (Token-2022
+                                              ScaledUiAmount: UI amount = raw x m_d)
+                       = c_d * m              when the chain reports none (a plain ERC-20
+                                              or SPL mint): the catalogue's multiplier m
+  circulating supply S = sum of c_d as the chains count it (u_d for the first two cases)
+  shares required    R = sum of u_d
   shares held        H = sum over custodians of the latest statement (per account of T's
                          issuer) quantity of T's underlying ISIN
   ratio H / R and a status: unknown (an input missing), stale (an input too old),
   under_backed (H short of R beyond RESERVE_TOLERANCE_BPS), backed.
+
+Consistency across chains, beside the status (each raises its alert): chains_disagree
+(two chains apply different multipliers now), multiplier_due (a chain has a new
+multiplier scheduled, or one that took effect after its latest reading), paused (a
+deployment reads paused).
 
 Inputs are loaded for many tokens at once by apps.reserves.selectors.load_inputs in a fixed
 number of queries, and summed here in Python with Decimal (ExactDecimalField is text on
@@ -24,6 +38,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from apps.core.formatting import WIDE, decimal_text
 
@@ -32,7 +47,13 @@ from .models import Alert, ReserveSnapshot
 if TYPE_CHECKING:
     from apps.catalog.models import Token
 
+# A deployment on a chain this site has no node for; kept in English in the snapshot, the
+# pages translate it (gettext_noop only marks it).
+NO_NODE = gettext_noop("no node configured")
 PLACES = Decimal(1).scaleb(-18)  # quantities and ratios are kept to 18 decimals
+# Two chains' multipliers agree within this relative difference: Token-2022 stores its
+# multiplier as an f64, the EVM contract with 18 decimals.
+MULTIPLIER_TOLERANCE = Decimal("1e-9")
 
 
 def _q(value: Decimal) -> Decimal:
@@ -49,6 +70,7 @@ class ChainRef:
     name: str
     kind: str
     max_age_seconds: int
+    has_node: bool = True  # False: no node configured, nothing on the chain is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +93,21 @@ class ObservationRef:
     escrow_balance: Decimal
     decimals: int
     observed_at: dt.datetime
+    multiplier: Decimal | None = None
+    supply_is_underlying: bool = False
+    paused: bool | None = None
+    new_multiplier: Decimal | None = None
+    new_multiplier_at: dt.datetime | None = None
+
+    def multiplier_at(self, when: dt.datetime) -> Decimal | None:
+        """The multiplier the chain applies at `when`: a scheduled one once it is due."""
+        if (
+            self.new_multiplier is not None
+            and self.new_multiplier_at is not None
+            and when >= self.new_multiplier_at
+        ):
+            return Decimal(str(self.new_multiplier))
+        return None if self.multiplier is None else Decimal(str(self.multiplier))
 
     @property
     def supply(self) -> Decimal:
@@ -154,6 +191,32 @@ class Backing:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def multiplier_source(o: ObservationRef) -> str:
+    """contract (the EVM supply counts it), scaled_ui (raw x it), none (a plain token)."""
+    if o.multiplier is None:
+        return "none"
+    return "contract" if o.supply_is_underlying else "scaled_ui"
+
+
+def underlying_units(
+    o: ObservationRef, catalogue_multiplier: Decimal, when: dt.datetime | None = None
+) -> Decimal:
+    """A reading's circulating supply in underlying units, each multiplier counted once: the
+    EVM contract's is in its supply already, a Token-2022 mint's is applied here, and the
+    catalogue's only where the chain reports none. With `when`, a multiplier the chain
+    applies by then (scheduled) replaces the one read (the demo custodians' statements)."""
+    circulating = o.circulating
+    if o.multiplier is None:
+        return circulating * catalogue_multiplier
+    read = Decimal(str(o.multiplier))
+    base = circulating if o.supply_is_underlying else circulating * read
+    if when is not None:
+        current = o.multiplier_at(when)
+        if current is not None and current != read:
+            base = WIDE.divide(base * current, read)
+    return base
+
+
 def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backing:
     """The backing of one token from loaded inputs; pure, no queries."""
     multiplier = token.multiplier
@@ -165,17 +228,39 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
 
     chains: list[dict[str, Any]] = []
     supply = Decimal(0)
+    required_sum = Decimal(0)
     deployments = inputs.deployments.get(token.pk, [])
     if not deployments:
         missing.append("no deployment registered")
+    not_counted: list[str] = []
     for d in deployments:
         o = inputs.observations.get(d.pk)
+        if not d.chain.has_node:
+            # Not read: no node configured. Unknown, never guessed; the demo world may leave
+            # such chains out of the sum, and says so.
+            if settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE:
+                not_counted.append(f"{d.chain.name}: not read, no node configured")
+            else:
+                missing.append(f"not read on {d.chain.name}: no node configured")
+                chains.append(
+                    {
+                        "deployment_id": d.pk,
+                        "chain": d.chain.slug,
+                        "address": d.address,
+                        "not_read": NO_NODE,
+                    }
+                )
+            continue
         if o is None:
             missing.append(f"no supply read yet on {d.chain.name}")
             chains.append({"deployment_id": d.pk, "chain": d.chain.slug, "address": d.address})
             continue
         circulating = o.circulating
-        supply += circulating
+        source = multiplier_source(o)
+        as_counted = circulating if source == "none" else underlying_units(o, token.multiplier)
+        underlying = underlying_units(o, token.multiplier)
+        supply += as_counted
+        required_sum += underlying
         age = now - o.observed_at
         too_old = age > dt.timedelta(seconds=d.chain.max_age_seconds)
         if too_old:
@@ -200,6 +285,12 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
                 "supply": decimal_text(o.supply),
                 "escrow": decimal_text(o.escrow),
                 "circulating": decimal_text(circulating),
+                "multiplier": decimal_text(o.multiplier),
+                "multiplier_source": source,
+                "underlying": decimal_text(_q(underlying)),
+                "paused": o.paused,
+                "new_multiplier": decimal_text(o.new_multiplier),
+                "new_multiplier_at": _iso(o.new_multiplier_at),
                 "stale": too_old,
             }
         )
@@ -208,6 +299,9 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     held = Decimal(0)
     accounts = inputs.accounts.get(token.issuer_id, [])
     isin = token.security.isin
+    if not isin:
+        # Custodians report holdings by ISIN: without a published one nothing can be matched.
+        missing.append("underlying ISIN not published: holdings cannot be matched")
     statements_seen = 0
     for a in accounts:
         entry = custodians.setdefault(
@@ -223,7 +317,7 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         if s is None:
             continue
         statements_seen += 1
-        quantity = inputs.holdings.get((s.pk, isin), Decimal(0))
+        quantity = inputs.holdings.get((s.pk, isin), Decimal(0)) if isin else Decimal(0)
         held += quantity
         entry["quantity"] = decimal_text(Decimal(entry["quantity"]) + quantity)
         age = now - s.statement_date
@@ -248,10 +342,10 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
     if not statements_seen:
         missing.append("no custodian statement for the issuer's accounts")
 
-    supply_known = bool(deployments) and all("observation_id" in c for c in chains)
+    supply_known = bool(chains) and all("observation_id" in c for c in chains)
     circulating_supply = _q(supply) if supply_known else None
-    required = _q(supply * multiplier) if supply_known else None
-    held_total = _q(held) if statements_seen else None
+    required = _q(required_sum) if supply_known else None
+    held_total = _q(held) if statements_seen and isin else None
     ratio = None
     conditions: list[str] = []
     if required is not None and held_total is not None and required > 0:
@@ -270,6 +364,16 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
             status = ReserveSnapshot.Status.UNDER_BACKED
         else:
             status = ReserveSnapshot.Status.BACKED
+    consistency, notes = chain_consistency(
+        token.symbol,
+        [
+            (d.chain.slug, d.chain.name, inputs.observations[d.pk])
+            for d in deployments
+            if d.pk in inputs.observations and d.chain.has_node
+        ],
+        now,
+    )
+    conditions.extend(c for c in consistency["conditions"] if c not in conditions)
     provenance = {
         "multiplier": decimal_text(multiplier),
         "isin": isin,
@@ -279,7 +383,10 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         "holdings_by_custodian": list(custodians.values()),
         "missing": missing,
         "stale": stale,
+        "consistency": consistency,
     }
+    if not_counted:
+        provenance["not_counted"] = not_counted
     return Backing(
         token=token,
         status=status,
@@ -291,4 +398,87 @@ def compute_backing(*, token: Token, inputs: Inputs, now: dt.datetime) -> Backin
         ratio=ratio,
         as_of=min(times) if times else None,
         provenance=provenance,
+        notes=notes,
     )
+
+
+def _agree(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= MULTIPLIER_TOLERANCE * max(abs(a), abs(b))
+
+
+def chain_consistency(
+    symbol: str, readings: list[tuple[str, str, Any]], now: dt.datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Whether the chains agree on a token: the multiplier each applies now, a new
+    multiplier scheduled or due, a deployment paused. `readings` are (chain slug, chain
+    name, latest reading: an ObservationRef or a SupplyObservation). Returns the public
+    record (kept in the provenance, shown by the token API) and the alert message of each
+    condition found."""
+    applied: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
+    paused: list[dict[str, Any]] = []
+    for slug, name, o in readings:
+        current = o.multiplier_at(now)
+        if current is not None:
+            applied.append({"chain": slug, "name": name, "multiplier": current})
+        if o.new_multiplier is not None and o.new_multiplier_at is not None:
+            pending = now < o.new_multiplier_at
+            # In force since a time after the block read: the next read must show it.
+            unread = not pending and (o.block_time or o.observed_at) < o.new_multiplier_at
+            read_multiplier = o.multiplier if o.multiplier is not None else None
+            differs = read_multiplier is None or not _agree(
+                Decimal(str(o.new_multiplier)), Decimal(str(read_multiplier))
+            )
+            if (pending and differs) or (unread and differs):
+                due.append(
+                    {
+                        "chain": slug,
+                        "name": name,
+                        "multiplier": decimal_text(read_multiplier),
+                        "new_multiplier": decimal_text(o.new_multiplier),
+                        "at": _iso(o.new_multiplier_at),
+                        "in_force": not pending,
+                    }
+                )
+        if o.paused:
+            paused.append({"chain": slug, "name": name, "block": o.block_number})
+    values = [a["multiplier"] for a in applied]
+    disagree = any(not _agree(values[0], v) for v in values[1:])
+    conditions: list[str] = []
+    notes: dict[str, str] = {}
+    if disagree:
+        conditions.append(Alert.Condition.CHAINS_DISAGREE)
+        notes[Alert.Condition.CHAINS_DISAGREE] = (
+            f"{symbol}: the chains apply different multipliers: "
+            + ", ".join(f"{decimal_text(a['multiplier'])} on {a['name']}" for a in applied)
+            + "."
+        )
+    if due:
+        conditions.append(Alert.Condition.MULTIPLIER_DUE)
+        notes[Alert.Condition.MULTIPLIER_DUE] = (
+            f"{symbol}: new multiplier "
+            + "; ".join(
+                f"{x['new_multiplier']} on {x['name']} "
+                + ("in force since " if x["in_force"] else "from ")
+                + f"{x['at'][:19].replace('T', ' ')} UTC (read: {x['multiplier'] or 'none'})"
+                for x in due
+            )
+            + "."
+        )
+    if paused:
+        conditions.append(Alert.Condition.PAUSED)
+        notes[Alert.Condition.PAUSED] = (
+            f"{symbol} is paused on "
+            + ", ".join(f"{p['name']} (block {p['block']})" for p in paused)
+            + ": transfers are stopped there."
+        )
+    record = {
+        "multipliers": [
+            {"chain": a["chain"], "multiplier": decimal_text(a["multiplier"])} for a in applied
+        ],
+        "chains_disagree": disagree,
+        "multiplier_due": due,
+        "paused": [p["chain"] for p in paused],
+        "conditions": conditions,
+    }
+    return record, notes

@@ -62,6 +62,12 @@ BACKING_DETAIL: dict[str, Any] = {
             "supply": "980",
             "escrow": "0",
             "circulating": "980",
+            "multiplier": "1",
+            "multiplier_source": "contract",
+            "underlying": "980",
+            "paused": False,
+            "new_multiplier": None,
+            "new_multiplier_at": None,
             "stale": False,
         }
     ],
@@ -85,7 +91,14 @@ BACKING_DETAIL: dict[str, Any] = {
     ],
     "missing": [],
     "stale": [],
+    "not_counted": [],
     "tolerance_bps": 0,
+    "consistency": {
+        "multipliers": [{"chain": "ethereum", "multiplier": "1"}],
+        "chains_disagree": False,
+        "multiplier_due": [],
+        "paused": [],
+    },
     "attestations": [],
 }
 

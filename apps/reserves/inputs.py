@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.db.models import OuterRef, Subquery
 
-from apps.catalog.models import CustodyAccount, Deployment, Token
+from apps.catalog.models import Chain, CustodyAccount, Deployment, Token
 from apps.chains.models import SupplyObservation
 from apps.custody.models import Holding, HoldingStatement
 
@@ -48,15 +48,17 @@ def load_inputs(tokens: Sequence[Token]) -> Inputs:
             "chain__name",
             "chain__kind",
             "chain__max_age_seconds",
+            "chain__rpc_url",
             "latest_observation_id",
         )
     )
     chains: dict[int, ChainRef] = {}
     observation_ids = []
-    for pk, token_id, address, role, chain_id, slug, name, kind, max_age, latest in rows:
+    for pk, token_id, address, role, chain_id, slug, name, kind, max_age, rpc, latest in rows:
         chain = chains.get(chain_id)
         if chain is None:
-            chain = chains[chain_id] = ChainRef(slug, name, kind, max_age)
+            node = Chain.node_url(slug, rpc)
+            chain = chains[chain_id] = ChainRef(slug, name, kind, max_age, has_node=bool(node))
         inputs.deployments.setdefault(token_id, []).append(
             DeploymentRef(pk, token_id, address, role, chain)
         )
@@ -74,6 +76,11 @@ def load_inputs(tokens: Sequence[Token]) -> Inputs:
             "escrow_balance",
             "decimals",
             "observed_at",
+            "multiplier",
+            "supply_is_underlying",
+            "paused",
+            "new_multiplier",
+            "new_multiplier_at",
         )
     }
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from apps.catalog.models import Issuer, Token
 from apps.core.fields import ExactDecimalField
@@ -32,10 +33,10 @@ class ReserveSnapshot(models.Model):
     """Supply on every chain against shares at every custodian, for one token, with provenance."""
 
     class Status(models.TextChoices):
-        BACKED = "backed", "Backed"
-        UNDER_BACKED = "under_backed", "Under-backed"
-        STALE = "stale", "Stale"
-        UNKNOWN = "unknown", "Unknown"
+        BACKED = "backed", _("Backed")
+        UNDER_BACKED = "under_backed", _("Under-backed")
+        STALE = "stale", _("Stale")
+        UNKNOWN = "unknown", _("Unknown")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="reserve_snapshots")
     computed_at = models.DateTimeField()
@@ -72,17 +73,17 @@ class Alert(models.Model):
     """An open problem with a token's backing; one open alert per token and condition."""
 
     class Condition(models.TextChoices):
-        UNDER_BACKED = "under_backed", "Under-backed"
-        STALE = "stale", "Stale data"
+        UNDER_BACKED = "under_backed", _("Under-backed")
+        STALE = "stale", _("Stale data")
         # The chains disagree on the token: different multipliers (one chain has applied a
         # corporate action and another has not).
-        CHAINS_DISAGREE = "chains_disagree", "Chains disagree"
+        CHAINS_DISAGREE = "chains_disagree", _("Chains disagree")
         # A new multiplier is scheduled and due (ScaledUiAmount or the EVM contract).
-        MULTIPLIER_DUE = "multiplier_due", "New multiplier due"
+        MULTIPLIER_DUE = "multiplier_due", _("New multiplier due")
         # A deployment is paused: transfers stopped on that chain.
-        PAUSED = "paused", "Paused"
+        PAUSED = "paused", _("Paused")
         # The price oracle's market status or multiplier differs from the site's own.
-        ORACLE_DISAGREES = "oracle_disagrees", "Oracle disagrees"
+        ORACLE_DISAGREES = "oracle_disagrees", _("Oracle disagrees")
 
     token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="reserve_alerts")
     condition = models.CharField(max_length=32, choices=Condition.choices)
@@ -167,11 +168,11 @@ class PublicEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ALERT_RAISED = "alert_raised", "Alert raised"
-        ALERT_CLEARED = "alert_cleared", "Alert cleared"
-        MULTIPLIER_CHANGED = "multiplier_changed", "Multiplier changed"
-        STATEMENT = "statement", "Custodian statement"
-        ATTESTATION = "attestation", "Attestation published"
+        ALERT_RAISED = "alert_raised", _("Alert raised")
+        ALERT_CLEARED = "alert_cleared", _("Alert cleared")
+        MULTIPLIER_CHANGED = "multiplier_changed", _("Multiplier changed")
+        STATEMENT = "statement", _("Custodian statement")
+        ATTESTATION = "attestation", _("Attestation published")
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

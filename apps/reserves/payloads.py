@@ -8,6 +8,14 @@ from apps.catalog.models import Token
 
 from .models import ReserveSnapshot
 
+# Before the first snapshot (or one computed before chains were compared).
+NO_CONSISTENCY: dict[str, Any] = {
+    "multipliers": [],
+    "chains_disagree": False,
+    "multiplier_due": [],
+    "paused": [],
+}
+
 HISTORY_FIELDS = ["computed_at", "ratio", "status", "shares_required", "shares_held", "multiplier"]
 
 
@@ -37,7 +45,9 @@ def snapshot_detail(token: Token, snapshot: ReserveSnapshot | None) -> dict[str,
     data["holdings_by_custodian"] = provenance.get("holdings_by_custodian", [])
     data["missing"] = provenance.get("missing", [])
     data["stale"] = provenance.get("stale", [])
+    data["not_counted"] = provenance.get("not_counted", [])
     data["tolerance_bps"] = provenance.get("tolerance_bps")
+    data["consistency"] = provenance.get("consistency") or NO_CONSISTENCY
     return data
 
 

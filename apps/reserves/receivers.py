@@ -23,6 +23,7 @@ from .services.events import attestation_event, statement_events
 def recompute_after_supply_sync(sender: Any, *, token_ids: list[int], **kwargs: Any) -> None:
     if token_ids:
         tasks.compute_reserves.delay_on_commit(token_ids=list(token_ids))
+        tasks.record_multiplier_changes.delay_on_commit(token_ids=list(token_ids))
 
 
 @receiver(statements_imported, dispatch_uid="reserves-after-statement-import")

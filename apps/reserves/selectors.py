@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.catalog.models import Token
 from apps.core.formatting import percent_text, plain_text
@@ -134,10 +135,13 @@ def short_age(delta: dt.timedelta | None) -> str:
     if delta is None:
         return "—"
     seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit}"
-    return f"{max(seconds, 0)} s"
+    if seconds >= 86400:
+        return gettext("%(days)d d") % {"days": seconds // 86400}
+    if seconds >= 3600:
+        return gettext("%(hours)d h") % {"hours": seconds // 3600}
+    if seconds >= 60:
+        return gettext("%(minutes)d min") % {"minutes": seconds // 60}
+    return gettext("%(seconds)d s") % {"seconds": max(seconds, 0)}
 
 
 def overview(*, now: dt.datetime | None = None) -> Overview:

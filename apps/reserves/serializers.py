@@ -15,7 +15,9 @@ class BackingSummarySerializer(serializers.Serializer):
     """One token's latest figures (null before the first snapshot)."""
 
     symbol = serializers.CharField()
-    isin = serializers.CharField(help_text="ISIN of the underlying share.")
+    isin = serializers.CharField(
+        allow_null=True, help_text="ISIN of the underlying share, or null: not published."
+    )
     status = serializers.ChoiceField(
         choices=ReserveSnapshot.Status.choices,
         allow_null=True,
@@ -58,7 +60,29 @@ class SupplyByChainSerializer(serializers.Serializer):
     supply = DecimalTextField(allow_null=True, help_text="In whole tokens.")
     escrow = DecimalTextField(allow_null=True)
     circulating = DecimalTextField(allow_null=True)
+    multiplier = DecimalTextField(
+        allow_null=True,
+        help_text="The multiplier the chain reported with this reading (null: it has none).",
+    )
+    multiplier_source = serializers.ChoiceField(
+        choices=["contract", "scaled_ui", "none"],
+        allow_null=True,
+        help_text=(
+            "contract: the EVM contract's totalSupply() already counts it; scaled_ui: the "
+            "raw supply is multiplied by it; none: the catalogue's multiplier is applied."
+        ),
+    )
+    underlying = DecimalTextField(
+        allow_null=True, help_text="What this deployment adds to the shares required."
+    )
+    paused = serializers.BooleanField(allow_null=True)
+    new_multiplier = DecimalTextField(allow_null=True)
+    new_multiplier_at = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField(allow_null=True)
+    not_read = serializers.CharField(
+        allow_null=True,
+        help_text='Why the deployment was not read ("no node configured"), or null.',
+    )
 
 
 class StatementRefSerializer(serializers.Serializer):
@@ -98,6 +122,36 @@ class AttestationSerializer(serializers.ModelSerializer):
         ]
 
 
+class ChainAppliedMultiplierSerializer(serializers.Serializer):
+    chain = serializers.CharField()
+    multiplier = DecimalTextField(help_text="The multiplier the chain applies now.")
+
+
+class ScheduledMultiplierSerializer(serializers.Serializer):
+    chain = serializers.CharField()
+    name = serializers.CharField()
+    multiplier = DecimalTextField(allow_null=True, help_text="As read.")
+    new_multiplier = DecimalTextField()
+    at = serializers.DateTimeField()
+    in_force = serializers.BooleanField(
+        help_text="True: it took effect after the latest reading, which the next one shows."
+    )
+
+
+class ChainConsistencySerializer(serializers.Serializer):
+    """Whether the token's chains agree: multipliers, scheduled multipliers, pauses."""
+
+    multipliers = ChainAppliedMultiplierSerializer(many=True)
+    chains_disagree = serializers.BooleanField(
+        help_text="Two chains apply different multipliers (one has applied a corporate "
+        "action, another not yet)."
+    )
+    multiplier_due = ScheduledMultiplierSerializer(many=True)
+    paused = serializers.ListField(
+        child=serializers.CharField(), help_text="Chains where the deployment is paused."
+    )
+
+
 class BackingDetailSerializer(BackingSummarySerializer):
     """The latest figures with the blocks and statements they come from."""
 
@@ -105,7 +159,13 @@ class BackingDetailSerializer(BackingSummarySerializer):
     holdings_by_custodian = CustodianHoldingSerializer(many=True)
     missing = serializers.ListField(child=serializers.CharField(), help_text="Missing inputs.")
     stale = serializers.ListField(child=serializers.CharField(), help_text="Inputs too old.")
+    not_counted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Deployments left out of the sum: on chains without a node, where this "
+        "site is set to leave them out (RESERVE_SKIP_CHAINS_WITHOUT_NODE; the demo world).",
+    )
     tolerance_bps = serializers.IntegerField(allow_null=True)
+    consistency = ChainConsistencySerializer()
     attestations = AttestationSerializer(many=True)
 
 

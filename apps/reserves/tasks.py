@@ -16,6 +16,14 @@ def compute_reserves(*, token_ids: list[int]) -> int:
 
 
 @shared_task(time_limit=300, soft_time_limit=240)
+def record_multiplier_changes(*, token_ids: list[int]) -> int:
+    """Public events for the multipliers a supply sync found changed."""
+    from .services.events import multiplier_change_events
+
+    return len(multiplier_change_events(token_ids=token_ids))
+
+
+@shared_task(time_limit=300, soft_time_limit=240)
 def compute_reserves_for_issuers(*, issuer_ids: list[int]) -> int:
     """Recompute every token of these issuers (after a custodian statement import)."""
     return services.compute_for_issuers(issuer_ids=issuer_ids)

@@ -67,8 +67,9 @@ def _dec(text: str | None) -> Decimal | None:
 
 def _read_chain(
     chain: Chain, block: int | None, deployments: list[Deployment]
-) -> tuple[dict[str, tuple[Decimal, int, int]], int, str, str]:
-    """{address: (circulating, raw, escrow)}, block read, its hash, a note. Raises on failure."""
+) -> tuple[dict[str, tuple[Decimal, int, int, Any]], int, str, str]:
+    """{address: (circulating, raw, escrow, reading)}, block read, its hash, a note. Raises
+    on failure."""
     from apps.chains.readings import SupplyTarget
 
     targets = [
@@ -98,10 +99,23 @@ def _read_chain(
             WIDE.divide(Decimal(r.raw_supply - r.escrow_balance), Decimal(10) ** r.decimals),
             r.raw_supply,
             r.escrow_balance,
+            r,
         )
         for r in snap.readings
     }
     return values, snap.block.number, snap.block.hash, note
+
+
+def _counted(
+    circulating: Decimal, read: Decimal | None, source: str | None, catalogue: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(supply as the chain counts it, in underlying units), as compute_backing counts them.
+    A snapshot from before multipliers were read (source None) used the catalogue's."""
+    if read is None or source in (None, "none"):
+        return circulating, circulating * catalogue
+    if source == "contract":
+        return circulating, circulating
+    return circulating * read, circulating * read
 
 
 def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> Verification:
@@ -124,13 +138,32 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
         d = deployments.get(entry.get("deployment_id"))
         if d is not None:
             groups[(d.chain_id, entry.get("block_number"))].append(entry)
-    supply = Decimal(0)
+    supply = Decimal(0)  # as the chains count it
+    underlying = Decimal(0)  # each chain's multiplier once: the shares required
     for (_, block), entries in groups.items():
         chain = deployments[entries[0]["deployment_id"]].chain
         published = {e["address"]: _dec(e.get("circulating")) for e in entries}
         if not read_chains:
             result.notes.append(f"{chain.name}: supply taken from the snapshot, not re-read")
-            supply += sum((v or 0 for v in published.values()), Decimal(0))
+            for e in entries:
+                circulating = published[e["address"]] or Decimal(0)
+                counted, units = _counted(
+                    circulating, _dec(e.get("multiplier")), e.get("multiplier_source"), multiplier
+                )
+                supply += counted
+                underlying += units
+            continue
+        if not chain.has_node:
+            for e in entries:
+                result.checks.append(
+                    Check(
+                        f"supply on {chain.name}",
+                        published[e["address"]],
+                        None,
+                        "not read: no node configured "
+                        f"(RPC_URL_{chain.slug.upper().replace('-', '_')} sets one)",
+                    )
+                )
             continue
         try:
             values, read_block, read_hash, note = _read_chain(
@@ -150,10 +183,27 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
         if note:
             result.notes.append(note)
         for e in entries:
-            recomputed = values.get(e["address"], (None, 0, 0))[0]
+            recomputed, _raw, _escrow, reading = values.get(e["address"], (None, 0, 0, None))
             if recomputed is not None:
                 recomputed = _q(recomputed)
-                supply += recomputed
+                source = (
+                    "none"
+                    if reading.multiplier is None
+                    else ("contract" if reading.supply_is_underlying else "scaled_ui")
+                )
+                counted, units = _counted(recomputed, reading.multiplier, source, multiplier)
+                supply += counted
+                underlying += units
+                if e.get("multiplier_source") is not None:
+                    result.checks.append(
+                        Check(
+                            f"multiplier of {snapshot.token.symbol} on {chain.name} "
+                            f"({e['address']}) at block {read_block}",
+                            _dec(e.get("multiplier")),
+                            reading.multiplier,
+                            note,
+                        )
+                    )
             result.checks.append(
                 Check(
                     f"circulating {snapshot.token.symbol} on {chain.name} ({e['address']}) "
@@ -227,7 +277,7 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
         )
 
     # --- recomputed figures ---
-    required = _q(supply * multiplier) if chains_used else None
+    required = _q(underlying) if chains_used else None
     held_total = _q(held) if refs else None
     ratio = None
     if required and held_total is not None:
@@ -236,9 +286,7 @@ def verify_snapshot(*, snapshot: ReserveSnapshot, read_chains: bool = True) -> V
         Check(
             "circulating supply", snapshot.circulating_supply, _q(supply) if chains_used else None
         ),
-        Check(
-            f"shares required (x {decimal_text(multiplier)})", snapshot.shares_required, required
-        ),
+        Check("shares required", snapshot.shares_required, required),
         Check("shares held", snapshot.shares_held, held_total),
         Check("ratio", snapshot.ratio, ratio),
     ]

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from apps.catalog.models import Token
@@ -42,7 +43,8 @@ def transparency(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status and status not in ReserveSnapshot.Status.values:
         shown = status[:20]
-        return bad_request(request, f"status={shown!r}: no such backing status")
+        reason = _("status=%(shown)r: no such backing status") % {"shown": shown}
+        return bad_request(request, reason)
     try:
         number = whole_number(request.GET.get("page"), name="page", default=1, low=1, high=MAX_PAGE)
     except ValueError as exc:

@@ -41,7 +41,7 @@ def registry() -> dict:
 
 def test_shipped_registry_loads_the_real_catalogue(capsys):
     call_command("load_registry", str(REGISTRY))
-    assert Token.objects.count() >= 60
+    assert Token.objects.count() >= 600
     for symbol in [
         "AAPLx",
         "TSLAx",
@@ -57,9 +57,24 @@ def test_shipped_registry_loads_the_real_catalogue(capsys):
         assert Token.objects.filter(symbol=symbol).exists(), symbol
     aapl = Token.objects.get(symbol="AAPLx")
     assert aapl.security.isin == "US0378331005"
+    assert aapl.security.isin_sources  # kept with its sources
+    assert aapl.isin == "CH1436219187"
+    assert aapl.factsheet_url == "https://documents.backed.fi/backed-assets-factsheet-AAPLx.pdf"
     assert aapl.multiplier == Decimal(1)
-    assert {d.chain.slug for d in aapl.deployments.all()} == {"ethereum", "solana"}
-    assert Security.objects.filter(kind="etf").exists()
+    by_chain = {d.chain.slug: d for d in aapl.deployments.all()}
+    assert by_chain["solana"].address == "XsbEhLAtcf6HdfpFZ5xEMdqW8nfAvcsP5bdudRLJzJp"
+    assert by_chain["solana"].decimals == 8
+    evm = {slug: d for slug, d in by_chain.items() if d.chain.kind == "evm"}
+    assert len(evm) >= 6
+    assert {d.address for d in evm.values()} == {"0x9d275685dC284C8eB1C79f6ABA7a63Dc75ec890a"}
+    assert {d.decimals for d in evm.values()} == {18}
+    # The issuer's list is a source of the EVM address, the token registries of the mint.
+    supports = {s["id"]: s["supports"] for s in aapl.sources}
+    assert "evm_address" in supports["official_cowswap"]
+    assert "solana_mint" in supports["confide_mints"]
+    # No made-up values: no push-oracle addresses, no default exchange.
+    assert not Chain.objects.filter(slug="base").exists()
+    assert Chain.objects.get(slug="ethereum").rpc_url == ""
     assert CustodyAccount.objects.filter(custodian__slug="incore").exists()
     assert "created" in capsys.readouterr().out
 
@@ -159,7 +174,8 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_rpc_url_can_be_overridden_from_the_environment(monkeypatch):
     call_command("load_registry", str(REGISTRY))
     chain = Chain.objects.get(slug="ethereum")
-    assert chain.effective_rpc_url == "http://127.0.0.1:8545"
+    monkeypatch.delenv("RPC_URL_ETHEREUM", raising=False)
+    assert chain.effective_rpc_url == ""  # mainnet: no node until one is configured
     monkeypatch.setenv("RPC_URL_ETHEREUM", "http://127.0.0.1:9999")
     assert chain.effective_rpc_url == "http://127.0.0.1:9999"
 
@@ -170,6 +186,8 @@ AAPL_V10 = "0x000a7a12270b5a30236bf410679df0c6bb1bba2b40e5d86847748ff1c8f8452b"
 def test_price_feeds_load_with_their_sources_and_refuse_duplicates(tmp_path, registry, capsys):
     from apps.catalog.models import PriceFeed
 
+    for t in registry["tokens"]:
+        t["price_feeds"] = []  # the shipped feeds are not what this test is about
     token = registry["tokens"][0]
     token["price_feeds"] = [
         {

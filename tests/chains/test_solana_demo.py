@@ -48,7 +48,8 @@ def test_every_registry_mint_is_seeded_at_its_address(chain, node):
 
     assert {m.symbol: str(m.mint) for m in seeded} == expected
     snapshot = read(node, expected.values())
-    assert snapshot.round_trips == 3
+    # getMultipleAccounts takes 100 keys a call, plus getLatestBlockhash and getBlockTime.
+    assert snapshot.round_trips == -(-len(expected) // 100) + 2
     for reading in snapshot.readings:
         assert reading.raw_supply >= 20_000 * 10**8
         assert reading.decimals == 8

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,45 @@ def test_oracle_rounds_are_token_quotes_with_the_feed_heartbeat(aapl):
     again = sync_prices(sources=[OracleSource()], at=OPEN)
     assert again.counts["oracle"]["skipped"] == 1
     assert Quote.objects.filter(source="oracle").count() == 1
+
+
+def test_simulator_starts_at_the_dated_reference_close(aapl, tmp_path):
+    from apps.markets.sources import load_reference_closes
+
+    path = tmp_path / "reference.json"
+    row = {"ticker": "AAPL", "close": "253.79", "date": "2026-03-31"}
+    path.write_text(json.dumps({"prices": {aapl.security.isin: row}}))
+    reference = load_reference_closes(path)
+    assert reference == {aapl.security.isin: Decimal("253.79")}
+    quotes = by_key(SimulatorSource(seed=3, reference=reference).fetch(build_universe(at=SATURDAY)))
+    assert quotes[aapl.security.isin].price == Decimal("253.79")  # closed: it holds still
+    assert quotes[aapl.security.isin].source == "simulator"  # still labelled simulated
+    # An unreadable file: no reference, random start (never an error).
+    path.write_text("{not json")
+    assert load_reference_closes(path) == {}
+    assert load_reference_closes(tmp_path / "missing.json") == {}
+
+
+def test_the_shipped_reference_closes_are_dated_and_sourced():
+    from django.conf import settings
+
+    document = json.loads(settings.MARKETS_REFERENCE_PRICES_PATH.read_text())
+    assert document["source"]["repo"] and len(document["source"]["commit"]) == 40
+    apple = document["prices"]["US0378331005"]
+    assert apple["ticker"] == "AAPL" and apple["date"] == document["date"] == "2026-03-31"
+    assert Decimal(apple["close"]) > 100 and apple["filings"] >= 2
+    registry = json.loads(settings.REGISTRY_PATH.read_text())
+    unpublished = {t["underlying"]["ticker"] for t in registry["tokens"]}
+    unpublished -= {
+        t["underlying"]["ticker"] for t in registry["tokens"] if t["underlying"]["isin"]
+    }
+    assert unpublished <= set(document["not_found"])  # no ISIN published: no reference either
+    priced = {row["ticker"] for row in document["prices"].values()}
+    assert not priced & set(document["not_found"])
+
+
+def test_an_underlying_without_an_isin_is_priced_by_its_ticker(db):
+    token = TokenFactory(security__isin=None, security__ticker="BOT")
+    sync_prices(sources=[SimulatorSource(seed=3)], at=SATURDAY)
+    assert Quote.objects.filter(security=token.security).count() == 1
+    assert Quote.objects.filter(token=token).count() == 1

@@ -101,7 +101,7 @@ def make_backed_catalog(n: int, *, start: int = 0) -> list:
     issuer = IssuerFactory()
     eth, sol = ChainFactory(), SolanaChainFactory()
     securities = Security.objects.bulk_create(
-        Security(ticker=f"B{i}", name=f"Bench {i} Inc.", isin=make_isin(500_000 + i))
+        Security(ticker=f"B{i}", name=f"Bench {i} Inc.", isin=make_isin(500_000 + i), kind="stock")
         for i in range(start, start + n)
     )
     tokens = Token.objects.bulk_create(

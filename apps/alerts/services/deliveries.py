@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.alerts import tokens
 from apps.alerts.models import Announcement, Delivery, Subscriber, Subscription
@@ -147,12 +147,14 @@ def _message(subscriber: Subscriber, deliveries: list[Delivery], connection) -> 
     context = {"events": events, "unsubscribe": unsubscribe, "site_url": settings.SITE_URL}
     ids = ",".join(str(d.pk) for d in deliveries)
     host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    # Written in the subscriber's language; the event titles are records, kept as written.
+    with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("alerts/email/events_subject.txt", context)
+        body = render_to_string("alerts/email/events.txt", context)
     return EmailMessage(
         # One line whatever the titles hold (a line break in a header is refused).
-        subject=" ".join(render_to_string("alerts/email/events_subject.txt", context).split())[
-            :200
-        ],
-        body=render_to_string("alerts/email/events.txt", context),
+        subject=" ".join(subject.split())[:200],
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[subscriber.email],
         connection=connection,

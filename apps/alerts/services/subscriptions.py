@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from apps.alerts import tokens
 from apps.alerts.models import Delivery, Subscriber, Subscription
@@ -45,11 +46,15 @@ def request_subscription(
     """
     now = now or timezone.now()
     email = normalize_email(email)
+    language = translation.get_language() or settings.LANGUAGE_CODE
     try:
         with transaction.atomic():
-            subscriber, _ = Subscriber.objects.get_or_create(
-                email=email, defaults={"created_at": now}
+            subscriber, created = Subscriber.objects.get_or_create(
+                email=email, defaults={"created_at": now, "language": language}
             )
+            if not created and subscriber.language != language:
+                # The latest choice wins: the reader's e-mails follow the site's language.
+                Subscriber.objects.filter(pk=subscriber.pk).update(language=language)
             subscription, _ = Subscription.objects.get_or_create(
                 subscriber=subscriber, token=token, defaults={"created_at": now}
             )
@@ -81,9 +86,12 @@ def send_confirmation(*, subscription_id: int) -> bool:
         "days": settings.ALERTS_CONFIRM_DAYS,
         "site_url": settings.SITE_URL,
     }
+    with translation.override(subscription.subscriber.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("alerts/email/confirm_subject.txt", context)
+        body = render_to_string("alerts/email/confirm.txt", context)
     message = EmailMessage(
-        subject=" ".join(render_to_string("alerts/email/confirm_subject.txt", context).split()),
-        body=render_to_string("alerts/email/confirm.txt", context),
+        subject=" ".join(subject.split()),
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email],
         headers={"Auto-Submitted": "auto-generated"},
@@ -102,7 +110,7 @@ def subscription_for_link(token: str) -> Subscription:
         .first()
     )
     if subscription is None or not tokens.matches(subscription.subscriber.email, digest):
-        raise tokens.BadLink("link not valid any more")
+        raise tokens.BadLink(gettext("link not valid any more"))
     return subscription
 
 
@@ -123,7 +131,7 @@ def subscriber_for_link(token: str) -> Subscriber | None:
     subscriber_id, digest = tokens.read_unsubscribe_token(token)
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is not None and not tokens.matches(subscriber.email, digest):
-        raise tokens.BadLink("link not valid")
+        raise tokens.BadLink(gettext("link not valid"))
     return subscriber
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from apps.chains.selectors import (
     DeploymentFreshness,
     deployments_with_latest_supply,
+    not_read_by_chain,
     stale_tokens,
     supply_freshness,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "SUPPLY_JOB",
     "DeploymentFreshness",
     "deployments_with_latest_supply",
+    "not_read_by_chain",
     "prune_supply_observations",
     "read_chain_supplies",
     "stale_tokens",

@@ -119,6 +119,11 @@ def _sync_supply(run: JobRun, *, chain: Chain, token: Token | None) -> JobRun:
                 escrow_balance=by_address[d.address].escrow_balance,
                 decimals=by_address[d.address].decimals,
                 ui_multiplier=by_address[d.address].ui_multiplier,
+                multiplier=by_address[d.address].multiplier,
+                supply_is_underlying=by_address[d.address].supply_is_underlying,
+                paused=by_address[d.address].paused,
+                new_multiplier=by_address[d.address].new_multiplier,
+                new_multiplier_at=by_address[d.address].new_multiplier_at,
                 observed_at=now,
                 sync_run=run,
             )

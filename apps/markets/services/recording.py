@@ -18,7 +18,9 @@ from apps.catalog.models import Security, Token
 from apps.markets.models import Bar, Quote
 from apps.markets.services.cache import bump_price_version
 from apps.markets.sources import (
+    TICKER_KEY_PREFIX,
     PriceQuote,
+    security_key,
 )
 
 log = logging.getLogger("apps.markets.services")
@@ -118,11 +120,7 @@ def record_quotes(
         by_kind[q.kind].append(q)
 
     subjects = {
-        "security": dict(
-            Security.objects.filter(isin__in={q.key for q in by_kind["security"]}).values_list(
-                "isin", "pk"
-            )
-        )
+        "security": _security_ids({q.key for q in by_kind["security"]})
         if by_kind["security"]
         else {},
         "token": dict(
@@ -253,3 +251,14 @@ def review_quote(*, quote: Quote, publish: bool) -> Quote:
         bump_price_version()
         transaction.on_commit(bump_price_version)
     return quote
+
+
+def _security_ids(keys: set[str]) -> dict[str, int]:
+    """{quote key: security pk} in one query; keys are ISINs, or tickers of underlyings
+    whose ISIN is not published (apps.markets.sources.security_key)."""
+    tickers = {k.removeprefix(TICKER_KEY_PREFIX) for k in keys if k.startswith(TICKER_KEY_PREFIX)}
+    isins = keys - {f"{TICKER_KEY_PREFIX}{t}" for t in tickers}
+    rows = Security.objects.filter(
+        Q(isin__in=isins) | Q(isin__isnull=True, ticker__in=tickers)
+    ).values_list("isin", "ticker", "pk")
+    return {security_key(isin, ticker): pk for isin, ticker, pk in rows}

@@ -33,6 +33,8 @@ from apps.markets.sources import (
     Universe,
     VendorSource,
     VenueSource,
+    load_reference_closes,
+    security_key,
 )
 
 log = logging.getLogger("apps.markets.services")
@@ -46,7 +48,12 @@ def configured_sources() -> list[PriceSource]:
     sources: list[PriceSource] = []
     for name in settings.MARKETS_SOURCES:
         if name == "simulator":
-            sources.append(SimulatorSource(seed=settings.MARKETS_SIMULATOR_SEED))
+            sources.append(
+                SimulatorSource(
+                    seed=settings.MARKETS_SIMULATOR_SEED,
+                    reference=load_reference_closes(settings.MARKETS_REFERENCE_PRICES_PATH),
+                )
+            )
         elif name == "oracle":
             sources.append(OracleSource())
         elif name == "datastreams":
@@ -125,7 +132,7 @@ def build_universe(*, at: dt.datetime | None = None) -> Universe:
         Security.objects.filter(tokens__isnull=False)
         .distinct()
         .annotate(last=Subquery(newest.filter(security=OuterRef("pk")).values("price")[:1]))
-        .order_by("isin")
+        .order_by("isin", "ticker")
     )
     tokens = (
         Token.objects.exclude(status=Token.Status.DELISTED)
@@ -139,12 +146,15 @@ def build_universe(*, at: dt.datetime | None = None) -> Universe:
 
     return Universe(
         securities=tuple(
-            SecurityRef(isin=s.isin, ticker=s.ticker, last_price=dec(s.last)) for s in securities
+            SecurityRef(
+                isin=security_key(s.isin, s.ticker), ticker=s.ticker, last_price=dec(s.last)
+            )
+            for s in securities
         ),
         tokens=tuple(
             TokenRef(
                 symbol=t.symbol,
-                isin=t.security.isin,
+                isin=security_key(t.security.isin, t.security.ticker),
                 multiplier=t.multiplier,
                 last_price=dec(t.last),
             )

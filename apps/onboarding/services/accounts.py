@@ -11,9 +11,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from apps.onboarding.models import InvestorProfile
 from apps.onboarding.tokens import email_tokens
@@ -43,19 +44,27 @@ def sign_up(*, email: str, password: str, full_name: str, link: Linker) -> None:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(username=email, email=email, password=password)
-                InvestorProfile.objects.create(user=user, full_name=full_name.strip())
+                InvestorProfile.objects.create(
+                    user=user,
+                    full_name=full_name.strip(),
+                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                )
         except IntegrityError:  # the same address signed up a moment ago
             exists = True
     if exists:
         make_password(password)
         send_mail(
-            subject="Someone tried to sign up with your address",
-            message=(
+            subject=_("Someone tried to sign up with your address"),
+            message=_(
                 "An account with this e-mail address already exists, so no new one was "
-                f"opened.\n\nLog in: {link(reverse('accounts:login'))}\n"
-                f"Forgot your password? {link(reverse('accounts:password-reset'))}\n\n"
+                "opened.\n\nLog in: %(login)s\n"
+                "Forgot your password? %(reset)s\n\n"
                 "If this was not you, you need not do anything."
-            ),
+            )
+            % {
+                "login": link(reverse("accounts:login")),
+                "reset": link(reverse("accounts:password-reset")),
+            },
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
         )
@@ -68,11 +77,12 @@ def send_verification_email(*, user: AbstractBaseUser, link: Linker) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     url = link(reverse("accounts:verify", args=[uid, email_tokens.make_token(user)]))
     send_mail(
-        subject="Confirm your e-mail address",
-        message=(
+        subject=_("Confirm your e-mail address"),
+        message=_(
             "Open this link to confirm your e-mail address and continue your application:\n\n"
-            f"{url}\n\nIf you did not sign up, ignore this message."
-        ),
+            "%(url)s\n\nIf you did not sign up, ignore this message."
+        )
+        % {"url": url},
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.onboarding.errors import IllegalTransition, OnboardingError
 from apps.onboarding.models import (
@@ -23,16 +24,16 @@ from .screening import screen_case
 def open_case(*, user: AbstractBaseUser, declaration: Declaration) -> KycCase:
     """The user's open case, attached to this (eligible) declaration, or a new draft."""
     if not declaration.eligible:
-        raise OnboardingError("An ineligible declaration cannot start an application.")
+        raise OnboardingError(_("An ineligible declaration cannot start an application."))
     if declaration.profile.user_id != user.pk:
-        raise OnboardingError("This declaration belongs to someone else.")
+        raise OnboardingError(_("This declaration belongs to someone else."))
     if KycCase.objects.filter(user=user, state=CaseState.APPROVED).exists():
-        raise OnboardingError("You are already an approved investor.")
+        raise OnboardingError(_("You are already an approved investor."))
     case = KycCase.objects.select_for_update().open().filter(user=user).first()
     if case is None:
         return KycCase.objects.create(user=user, declaration=declaration)
     if not case.editable_by_investor:
-        raise OnboardingError("Your application is being reviewed and cannot be changed now.")
+        raise OnboardingError(_("Your application is being reviewed and cannot be changed now."))
     case.declaration = declaration
     case.save(update_fields=["declaration"])
     return case
@@ -95,7 +96,14 @@ def submit_case(*, case: KycCase, actor: AbstractBaseUser) -> KycCase:
     kinds = set(case.documents.values_list("kind", flat=True))
     missing = [label for value, label in DocumentKind.choices if value not in kinds]
     if missing:
-        raise OnboardingError(f"Add your {' and '.join(m.lower() for m in missing)} first.")
+        if len(missing) == 1:
+            raise OnboardingError(
+                _("Add your %(document)s first.") % {"document": str(missing[0]).lower()}
+            )
+        raise OnboardingError(
+            _("Add your %(first)s and %(second)s first.")
+            % {"first": str(missing[0]).lower(), "second": str(missing[1]).lower()}
+        )
     case = transition_case(case=case, to_state=CaseState.SUBMITTED, actor=actor)
     hits = screen_case(case=case)
     reasons = list(case.declaration.review_reasons)

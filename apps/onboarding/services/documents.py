@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.audit.services import record
 from apps.onboarding.errors import OnboardingError
@@ -111,21 +112,25 @@ def check_pdf(data: bytes) -> None:
     from pypdf.errors import PyPdfError
 
     if not data.rstrip(b"\x00\t\n\r\f ").endswith(b"%%EOF"):
-        raise OnboardingError("The PDF has data after its end: save it again and retry.")
+        raise OnboardingError(_("The PDF has data after its end: save it again and retry."))
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise OnboardingError("Password-protected PDFs are not accepted.")
+            raise OnboardingError(_("Password-protected PDFs are not accepted."))
         pages = len(reader.pages)
         problem = _walk_pdf(reader.trailer)
     except OnboardingError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise OnboardingError("The PDF could not be read: save it again and retry.") from exc
+        raise OnboardingError(_("The PDF could not be read: save it again and retry.")) from exc
     if not 1 <= pages <= MAX_PDF_PAGES:
-        raise OnboardingError(f"The PDF must have between 1 and {MAX_PDF_PAGES} pages.")
+        raise OnboardingError(
+            _("The PDF must have between 1 and %(pages)d pages.") % {"pages": MAX_PDF_PAGES}
+        )
     if problem:
-        raise OnboardingError(f"PDFs with active content are not accepted ({problem}).")
+        raise OnboardingError(
+            _("PDFs with active content are not accepted (%(problem)s).") % {"problem": problem}
+        )
 
 
 def check_image(data: bytes, expected_format: str) -> None:
@@ -137,10 +142,10 @@ def check_image(data: bytes, expected_format: str) -> None:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.format != expected_format:
-                    raise OnboardingError("Only PDF, JPEG or PNG files are accepted.")
+                    raise OnboardingError(_("Only PDF, JPEG or PNG files are accepted."))
                 width, height = image.size
                 if width * height > settings.KYC_MAX_IMAGE_PIXELS:
-                    raise OnboardingError("The image has too many pixels: send a smaller scan.")
+                    raise OnboardingError(_("The image has too many pixels: send a smaller scan."))
                 image.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -154,7 +159,7 @@ def check_image(data: bytes, expected_format: str) -> None:
         SyntaxError,
         ValueError,
     ) as exc:
-        raise OnboardingError("The image could not be read: save it again and retry.") from exc
+        raise OnboardingError(_("The image could not be read: save it again and retry.")) from exc
 
 
 def identify(data: bytes) -> str:
@@ -168,12 +173,13 @@ def identify(data: bytes) -> str:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         check_image(data, "PNG")
         return PNG_TYPE
-    raise OnboardingError("Only PDF, JPEG or PNG files are accepted.")
+    raise OnboardingError(_("Only PDF, JPEG or PNG files are accepted."))
 
 
 def _too_large() -> OnboardingError:
     return OnboardingError(
-        f"The file is larger than {settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
+        _("The file is larger than %(mb)d MB.")
+        % {"mb": settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)}
     )
 
 
@@ -191,9 +197,9 @@ def store_document(
     `expires_on` is the last day the document is valid (identity documents), if given.
     """
     if not case.editable_by_investor:
-        raise OnboardingError("Documents can be added only before you submit.")
+        raise OnboardingError(_("Documents can be added only before you submit."))
     if kind not in DocumentKind.values:
-        raise OnboardingError("Choose the kind of document.")
+        raise OnboardingError(_("Choose the kind of document."))
     limit = settings.KYC_MAX_UPLOAD_BYTES
     if upload.size is None or upload.size > limit:
         raise _too_large()

@@ -7,17 +7,30 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from apps.jurisdictions.models import RuleStatus
 from apps.jurisdictions.selectors import rules_for
 from apps.onboarding.models import Declaration, InvestorProfile
 
 MINIMUM_AGE = 18
-US_PERSON_QUESTIONS = {
-    "us_citizen": "You are a US citizen.",
-    "us_green_card": "You hold a US green card (lawful permanent residence).",
-    "us_resident": "You live in the United States.",
-    "us_tax_person": "You are a US person for tax purposes.",
+# The reasons a declaration records are kept in English, as written; the fixed ones are
+# marked (gettext_noop) so that the investor's pages show them translated.
+TOO_YOUNG = gettext_noop("You must be at least 18 years old.")  # MINIMUM_AGE
+US_PERSON_REASONS = {
+    "us_citizen": gettext_noop(
+        "You are a US citizen. The tokens may not be offered to US persons."
+    ),
+    "us_green_card": gettext_noop(
+        "You hold a US green card (lawful permanent residence). The tokens may not be "
+        "offered to US persons."
+    ),
+    "us_resident": gettext_noop(
+        "You live in the United States. The tokens may not be offered to US persons."
+    ),
+    "us_tax_person": gettext_noop(
+        "You are a US person for tax purposes. The tokens may not be offered to US persons."
+    ),
 }
 
 
@@ -49,10 +62,10 @@ def evaluate_eligibility(*, answers: Answers, ip_country: str = "") -> tuple[lis
     refused: list[str] = []
     review: list[str] = []
     if _age_on(answers.date_of_birth, timezone.localdate()) < MINIMUM_AGE:
-        refused.append(f"You must be at least {MINIMUM_AGE} years old.")
-    for field, text in US_PERSON_QUESTIONS.items():
+        refused.append(TOO_YOUNG)
+    for field, reason in US_PERSON_REASONS.items():
         if getattr(answers, field):
-            refused.append(f"{text} The tokens may not be offered to US persons.")
+            refused.append(reason)
 
     places = {
         "residence": [answers.residence_country],

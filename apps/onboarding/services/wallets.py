@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.identifiers import b58decode, check_evm_address, check_solana_address
 from apps.onboarding.errors import OnboardingError
@@ -25,14 +26,14 @@ MAX_PENDING_WALLETS = 20  # unverified addresses one investor may hold at a time
 def issue_wallet_challenge(*, user: AbstractBaseUser, kind: str, address: str) -> Wallet:
     """A fresh one-time message for the owner of `address` to sign."""
     if not investor_is_approved(user=user):
-        raise OnboardingError("Only approved investors can register wallets.")
+        raise OnboardingError(gettext("Only approved investors can register wallets."))
     try:
         if kind == WalletKind.EVM:
             address = check_evm_address(address.strip())
         elif kind == WalletKind.SOLANA:
             address = check_solana_address(address.strip())
         else:
-            raise OnboardingError("Choose EVM or Solana.")
+            raise OnboardingError(gettext("Choose EVM or Solana."))
     except ValueError as exc:
         raise OnboardingError(str(exc)) from exc
     if (
@@ -40,14 +41,14 @@ def issue_wallet_challenge(*, user: AbstractBaseUser, kind: str, address: str) -
         .exclude(user=user)
         .exists()
     ):
-        raise OnboardingError("This address is already registered to another investor.")
+        raise OnboardingError(gettext("This address is already registered to another investor."))
     pending = Wallet.objects.filter(user=user, verified_at__isnull=True).exclude(
         kind=kind, address=address
     )
     if pending.count() >= MAX_PENDING_WALLETS:
         raise OnboardingError(
-            f"You have {MAX_PENDING_WALLETS} addresses waiting for a signature: sign one of them "
-            "first."
+            gettext("You have %(count)d addresses waiting for a signature: sign one of them first.")
+            % {"count": MAX_PENDING_WALLETS}
         )
     wallet, _ = Wallet.objects.get_or_create(user=user, kind=kind, address=address)
     issued = timezone.now()
@@ -105,11 +106,11 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
     wallet is screened at once against every loaded list (rescreening.screen_wallet).
     """
     if not investor_is_approved(user=wallet.user):
-        raise OnboardingError("Only approved investors can register wallets.")
+        raise OnboardingError(gettext("Only approved investors can register wallets."))
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
         if not wallet.challenge or wallet.challenge_expires_at is None:
-            raise OnboardingError("Ask for a new message to sign.")
+            raise OnboardingError(gettext("Ask for a new message to sign."))
         expired = wallet.challenge_expires_at <= timezone.now()
         valid = not expired and _signature_valid(wallet, signature)
         wallet.challenge = ""
@@ -120,9 +121,11 @@ def verify_wallet(*, wallet: Wallet, signature: str) -> Wallet:
         wallet.save(update_fields=["challenge", "challenge_expires_at", "signature", "verified_at"])
     # Raised after the commit, so a failed attempt still spends the challenge.
     if expired:
-        raise OnboardingError("The message expired; ask for a new one.")
+        raise OnboardingError(gettext("The message expired; ask for a new one."))
     if not valid:
-        raise OnboardingError("The signature does not match this address; ask for a new message.")
+        raise OnboardingError(
+            gettext("The signature does not match this address; ask for a new message.")
+        )
     screen_wallet(wallet=wallet)
     # Listeners (the portfolio reads the new wallet's balances) hear of it once it is stored.
     transaction.on_commit(

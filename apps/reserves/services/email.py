@@ -7,12 +7,14 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 
 from apps.reserves.models import Alert
 
 logger = logging.getLogger("apps.reserves.services")
 
 
+@translation.override(settings.LANGUAGE_CODE)  # to the compliance address: English
 def email_alerts(alerts: list[Alert], *, now: dt.datetime) -> None:
     """One e-mail to the compliance address for the alerts just raised, marked as sent."""
     subject = (

@@ -8,7 +8,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from apps.catalog.models import Token
 from apps.core import cache_versions
@@ -62,6 +64,7 @@ def _alert_data(alert: Alert) -> dict[str, object]:
     }
 
 
+@translation.override(settings.LANGUAGE_CODE)  # records: written in English, whoever asks
 def alert_events(*, raised: Iterable[Alert] = (), cleared: Iterable[Alert] = ()) -> list[int]:
     """Events for alerts just raised and just resolved (select_related("token") on both)."""
     events = [
@@ -129,6 +132,48 @@ def multiplier_change_event(
             )
         ]
     )
+
+
+def multiplier_change_events(*, token_ids: Sequence[int]) -> list[int]:
+    """A public event for every deployment of these tokens whose latest supply reading
+    reports another multiplier than the reading before it (a split the chain applied, a
+    dividend, a correction). Two queries; idempotent by the event key."""
+    from django.db.models import OuterRef, Subquery
+
+    from apps.catalog.models import Deployment
+    from apps.chains.models import SupplyObservation
+
+    newest = SupplyObservation.objects.filter(deployment=OuterRef("pk")).order_by(
+        "-observed_at", "-block_number"
+    )
+    pairs = list(
+        Deployment.objects.filter(token_id__in=list(token_ids))
+        .annotate(
+            latest_id=Subquery(newest.values("pk")[:1]),
+            previous_id=Subquery(newest.values("pk")[1:2]),
+        )
+        .filter(previous_id__isnull=False)
+        .select_related("token", "chain")
+    )
+    if not pairs:
+        return []
+    rows = SupplyObservation.objects.in_bulk(
+        [d.latest_id for d in pairs] + [d.previous_id for d in pairs]
+    )
+    created: list[int] = []
+    for d in pairs:
+        latest, previous = rows[d.latest_id], rows[d.previous_id]
+        if latest.multiplier is None or latest.multiplier == previous.multiplier:
+            continue
+        created += multiplier_change_event(
+            token=d.token,
+            chain_slug=d.chain.slug,
+            before=previous.multiplier,
+            after=latest.multiplier,
+            block_number=latest.block_number,
+            observed_at=latest.observed_at,
+        )
+    return created
 
 
 def statement_events(*, statement_ids: Sequence[int]) -> list[int]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.utils import translation
+
 from apps.core.formatting import decimal_text
 from apps.markets.oracle import OracleStatus, oracle_statuses
 from apps.reserves.computation import Backing
 from apps.reserves.models import Alert
 
 
+@translation.override(settings.LANGUAGE_CODE)  # the alert's message is a record, in English
 def oracle_message(symbol: str, status: OracleStatus) -> str:
     """Why the oracle disagrees, in one line (the alert's message)."""
     report = status.report

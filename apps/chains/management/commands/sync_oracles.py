@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.catalog.models import Chain
 from apps.chains import services
+from apps.core.redaction import redact_url
 
 from ._sync import report
 
@@ -24,10 +25,18 @@ class Command(BaseCommand):
         if not chains:
             raise CommandError("nothing to sync: no oracle feed registered")
         failed = []
+        skipped = [c for c in chains if not c.has_node]
+        for c in skipped:
+            var = "RPC_URL_" + c.slug.upper().replace("-", "_")
+            self.stdout.write(f"{c.slug}: not read: no node configured (set {var})")
+        chains = [c for c in chains if c.has_node]
         for c in chains:
-            self.stdout.write(f"{c.slug}: reading {c.effective_rpc_url or '(no rpc_url)'} ...")
+            self.stdout.write(f"{c.slug}: reading {redact_url(c.effective_rpc_url)} ...")
             if not report(self, services.sync_oracles(chain=c)):
                 failed.append(c.slug)
-        self.stdout.write(f"{len(chains) - len(failed)} of {len(chains)} chains synced")
+        self.stdout.write(
+            f"{len(chains) - len(failed)} of {len(chains)} chains synced"
+            + (f"; {len(skipped)} without a node not read" if skipped else "")
+        )
         if failed:
             raise CommandError(f"oracle sync failed on {', '.join(failed)}")

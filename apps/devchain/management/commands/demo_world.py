@@ -26,8 +26,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from apps.catalog.models import Chain
+from apps.core.redaction import redact_url
 from apps.devchain import (
     contracts,
     datastreams_demo,
@@ -39,6 +41,24 @@ from apps.devchain import (
 from apps.devchain.anvil import AnvilNode
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# The registry's chains are mainnet chains without a node; the demo world runs local nodes
+# for two EVM chains and Solana (as two cores allow) and points itself and its children at
+# them. The other chains stay without a node ("not read: no node configured").
+DEMO_NODES = {
+    "ethereum": "http://127.0.0.1:8545",
+    "bnb": "http://127.0.0.1:8546",
+    "solana": "http://127.0.0.1:8899",
+}
+
+
+def demo_node_environment() -> dict[str, str]:
+    """RPC_URL_<SLUG> of the demo world's local nodes, and the reserves setting that leaves
+    the chains it does not run out of the backing (labelled on the pages)."""
+    env = {f"RPC_URL_{slug.upper()}": url for slug, url in DEMO_NODES.items()}
+    env["RESERVE_SKIP_CHAINS_WITHOUT_NODE"] = "true"
+    return env
+
+
 STOP_TIMEOUT = 10  # seconds each child gets to exit after SIGTERM
 SOLANA_START_TIMEOUT = 120  # seconds: it seeds every registry mint before it listens
 
@@ -66,6 +86,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="no Celery worker")
         parser.add_argument("--seed", type=int, default=0, help="random seed of the simulator")
         parser.add_argument(
+            "--split-every",
+            type=float,
+            default=10.0,
+            metavar="MINUTES",
+            help="a simulated 4-for-1 split of one token on every chain this often (0: none)",
+        )
+        parser.add_argument(
+            "--split-lag",
+            type=float,
+            default=180.0,
+            metavar="SECONDS",
+            help="how far behind the other chains one chain (Solana) applies each split",
+        )
+        parser.add_argument(
             "--datastreams-port",
             type=int,
             default=0,
@@ -79,10 +113,16 @@ class Command(BaseCommand):
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.anvils: list[AnvilNode] = []
         self.datastreams: datastreams_demo.DataStreamsServer | None = None
+        self.solana_url = ""
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         # Links in the alert e-mails the worker sends point at this site (unless set).
         os.environ.setdefault("SITE_URL", f"http://{options['host']}:{options['port']}")
+        # The local nodes, for this process and every child it starts (an RPC_URL_<SLUG>
+        # already set to a local address, e.g. another port, is kept).
+        for name, value in demo_node_environment().items():
+            os.environ.setdefault(name, value)
+        settings.RESERVE_SKIP_CHAINS_WITHOUT_NODE = True
         try:
             self.stdout.write("Compiling contracts (cached under var/build) ...")
             contracts.compile_all()
@@ -132,6 +172,8 @@ class Command(BaseCommand):
             )
             for line in back_office.lines(f"http://{options['host']}:{options['port']}"):
                 self.stdout.write(line)
+            if options["split_every"] > 0:
+                self._start_corporate_actions(nodes, options, stop)
             threading.Thread(
                 target=evm_demo.run_simulator,
                 args=(demo,),
@@ -153,13 +195,76 @@ class Command(BaseCommand):
             stop.set()
             self._stop_all()
 
+    def _start_corporate_actions(self, nodes: dict, options: dict, stop: threading.Event) -> None:
+        """The corporate-action simulator: a split of one token on every chain, Solana a few
+        minutes behind, so the consistency alerts show and clear (apps.devchain
+        .corporate_actions)."""
+        from apps.devchain import corporate_actions
+        from apps.devchain.solana_demo import load_or_create_authority
+
+        control = None
+        if self.solana_url:
+            control = corporate_actions.SolanaControl(
+                self.solana_url, load_or_create_authority(self.solana_authority)
+            )
+        book = self.datastreams.book if self.datastreams else None
+        simulator = corporate_actions.CorporateActionSimulator(
+            legs=corporate_actions.registry_legs(nodes, solana=control is not None),
+            evm_nodes=nodes,
+            solana=control,
+            every=dt.timedelta(minutes=options["split_every"]),
+            lag=dt.timedelta(seconds=options["split_lag"]),
+            rng=random.Random(options["seed"]),  # noqa: S311 - demo figures
+            on_announce=(
+                (
+                    lambda split: book.announce(
+                        split.symbol,
+                        min(split.before.values()),
+                        min(split.after.values()),
+                        min(split.effective.values()),
+                    )
+                )
+                if book is not None and hasattr(book, "announce")
+                else None
+            ),
+        )
+        from apps.devchain.tasks import write_demo_custody_statements
+
+        # The custodians' shares split when the chains do: a statement at each chain's time.
+        simulator.on_effective = lambda split, slug: write_demo_custody_statements.delay(
+            under_backed="TSLAx"
+        )
+        threading.Thread(
+            target=corporate_actions.run,
+            args=(simulator,),
+            kwargs={"interval": options["simulate_every"], "stop": stop, "clock": timezone.now},
+            name="corporate-action-simulator",
+            daemon=True,
+        ).start()
+        self.stdout.write(
+            f"Corporate actions (simulated): a 4-for-1 split of one of {len(simulator.legs)} "
+            f"tokens every {options['split_every']:g} min, one chain "
+            f"{options['split_lag']:g} s behind"
+        )
+
     def _start_evm_chains(self, var: Path, logs: Path) -> dict:
         nodes = {}
         for chain in Chain.objects.filter(kind=Chain.Kind.EVM).order_by("slug"):
+            if chain.slug not in DEMO_NODES:
+                if _local_port(chain.effective_rpc_url) is not None:
+                    # A chain of an older registry still in this database (e.g. "base").
+                    self.stderr.write(
+                        f"{chain.slug}: not in the demo world's chains; this database predates "
+                        "registry v2: remove var/ and run `make run` again"
+                    )
+                else:
+                    self.stdout.write(f"{chain.slug}: no node configured, not read")
+                continue
             port = _local_port(chain.effective_rpc_url)
             if port is None or chain.chain_id is None:
                 self.stdout.write(
-                    f"{chain.slug}: {chain.effective_rpc_url or 'no rpc_url'}, not local"
+                    f"{chain.slug}: {redact_url(chain.effective_rpc_url) or 'no rpc_url'}, "
+                    "not local"
                 )
                 continue
             node = AnvilNode(
@@ -191,9 +296,18 @@ class Command(BaseCommand):
         if importlib.util.find_spec("apps.devchain.management.commands.solana_devnet") is None:
             self.stdout.write(f"{chain.slug}: no local Solana chain installed; not started")
             return
+        self.solana_authority = Path(settings.VAR_DIR) / "devchain" / "solana-authority.json"
         self._spawn(
             "solana devnet",
-            [sys.executable, "manage.py", "solana_devnet", "--port", str(port)]
+            [
+                sys.executable,
+                "manage.py",
+                "solana_devnet",
+                "--port",
+                str(port),
+                "--authority-file",
+                str(self.solana_authority),
+            ]
             + (["--holder", holder] if holder else []),
             logs / "solana.log",
         )
@@ -205,7 +319,8 @@ class Command(BaseCommand):
                     f"see {logs / 'solana.log'}"
                 )
             time.sleep(0.2)
-        self.stdout.write(f"{chain.slug}: local Solana chain on http://127.0.0.1:{port}")
+        self.solana_url = f"http://127.0.0.1:{port}"
+        self.stdout.write(f"{chain.slug}: local Solana chain on {self.solana_url}")
 
     def _first_sync(self) -> None:
         """Read every chain, the custodians and the prices once, so the pages have figures

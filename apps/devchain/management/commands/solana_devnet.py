@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from apps.devchain.solana_demo import start_demo
+from apps.devchain.solana_demo import load_or_create_authority, start_demo
 
 
 class Command(BaseCommand):
@@ -32,14 +33,31 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=0, help="random seed of the demo figures")
         parser.add_argument(
+            "--authority-file",
+            metavar="PATH",
+            help="keypair file of the chain's authority (created when missing), for the demo "
+            "world's corporate-action simulator",
+        )
+        parser.add_argument(
             "--holder",
             metavar="ADDRESS",
             help="a wallet given the demo investor's Solana holdings (see investor_demo.py)",
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        authority = (
+            load_or_create_authority(Path(options["authority_file"]))
+            if options["authority_file"]
+            else None
+        )
         if options["no_seed"]:
-            demo = start_demo(None, port=options["port"], simulate_every=0, seed=options["seed"])
+            demo = start_demo(
+                None,
+                port=options["port"],
+                simulate_every=0,
+                seed=options["seed"],
+                authority=authority,
+            )
         else:
             demo = start_demo(
                 options["registry"],
@@ -47,6 +65,7 @@ class Command(BaseCommand):
                 simulate_every=options["simulate_every"],
                 token_2022=not options["spl"],
                 seed=options["seed"],
+                authority=authority,
             )
         if options["holder"] and demo.mints:
             from apps.devchain.investor_demo import DEMO_SOLANA_HOLDINGS
