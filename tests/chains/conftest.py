@@ -91,6 +91,25 @@ def registry_doc(
     }
 
 
+def load_with_custodian(tmp_path: Path, doc: dict) -> Path:
+    """Load `doc` with one custodian account (incore, INC-001) holding for the issuer; the
+    registry file written under `tmp_path`."""
+    from django.core.management import call_command
+
+    doc["custodians"] = [
+        {
+            "slug": "incore",
+            "name": "InCore Bank AG",
+            "country": "CH",
+            "accounts": [{"id": "INC-001", "issuer": "backed-assets-je"}],
+        }
+    ]
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps(doc))
+    call_command("load_registry", str(path))
+    return path
+
+
 @pytest.fixture
 def write_registry(tmp_path) -> Callable[..., Path]:
     def write(**kwargs) -> Path:

@@ -6,7 +6,6 @@ both clear once every chain has applied it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from decimal import Decimal
 
@@ -28,7 +27,7 @@ from apps.devchain.corporate_actions import (
 from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 from apps.reserves.models import Alert
 from apps.reserves.services import compute_snapshot
-from tests.chains.conftest import registry_doc
+from tests.chains.conftest import load_with_custodian, registry_doc
 from tests.factories import make_isin
 from tests.reserves.helpers import semt002
 
@@ -85,17 +84,7 @@ def test_a_split_shows_due_then_disagreement_then_clears(tmp_path, own_anvil, so
         {"slug": "solana", "kind": "solana", "name": "Solana", "rpc_url": sol_server.url}
     )
     doc["tokens"][0]["deployments"].append({"chain": "solana", "address": str(mint), "decimals": 8})
-    doc["custodians"] = [
-        {
-            "slug": "incore",
-            "name": "InCore Bank AG",
-            "country": "CH",
-            "accounts": [{"id": "INC-001", "issuer": "backed-assets-je"}],
-        }
-    ]
-    path = tmp_path / "registry.json"
-    path.write_text(json.dumps(doc))
-    call_command("load_registry", str(path))
+    load_with_custodian(tmp_path, doc)
     statement = tmp_path / "incore.xml"
     statement.write_bytes(semt002(account="INC-001", holdings={make_isin(4242): "1000"}))
     call_command("import_custody_statement", str(statement), "--custodian", "incore")

@@ -4,7 +4,6 @@ multiplier, and the catalogue's multiplier only applies to a chain that reports 
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,7 @@ from apps.core.models import JobRun
 from apps.devchain import evm_world
 from apps.devchain.solana_rpc import SolanaDevChain, SolanaRpcServer
 from apps.reserves.models import ReserveSnapshot
-from tests.chains.conftest import registry_doc
+from tests.chains.conftest import load_with_custodian, registry_doc
 from tests.factories import make_isin
 from tests.reserves.helpers import semt002
 
@@ -27,17 +26,7 @@ ISIN = make_isin(4242)
 
 def _registry(tmp_path, doc: dict, *, multiplier: str = "1") -> str:
     doc["tokens"][0]["multiplier"] = multiplier
-    doc["custodians"] = [
-        {
-            "slug": "incore",
-            "name": "InCore Bank AG",
-            "country": "CH",
-            "accounts": [{"id": "INC-001", "issuer": "backed-assets-je"}],
-        }
-    ]
-    path = tmp_path / "registry.json"
-    path.write_text(json.dumps(doc))
-    call_command("load_registry", str(path))
+    path = load_with_custodian(tmp_path, doc)
     return str(path)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,7 @@ from apps.custody.services import import_statement
 from apps.devchain import evm_world
 from apps.reserves.models import ReserveSnapshot
 from apps.reserves.services import compute_snapshot
-from tests.chains.conftest import registry_doc
+from tests.chains.conftest import load_with_custodian, registry_doc
 from tests.factories import make_isin
 from tests.reserves.helpers import semt002
 
@@ -23,17 +22,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.chain]
 @pytest.fixture
 def published(tmp_path, w3, anvil, minted_token):
     doc = registry_doc(rpc_url=anvil.url, token_address=minted_token)
-    doc["custodians"] = [
-        {
-            "slug": "incore",
-            "name": "InCore Bank AG",
-            "country": "CH",
-            "accounts": [{"id": "INC-001", "issuer": "backed-assets-je"}],
-        }
-    ]
-    path = tmp_path / "registry.json"
-    path.write_text(json.dumps(doc))
-    call_command("load_registry", str(path))
+    load_with_custodian(tmp_path, doc)
     call_command("sync_supply")
     import_statement(data=semt002(account="INC-001", holdings={make_isin(4242): "1235"}))
     return compute_snapshot(token=Token.objects.get(symbol="XSTx"))
