@@ -418,6 +418,12 @@ RESERVE_STATEMENT_MAX_AGE_HOURS = envint("RESERVE_STATEMENT_MAX_AGE_HOURS", "96"
 # is the token's backing (fail closed). The demo world, which runs only some chains locally,
 # turns this on: such deployments are then left out of the sum and listed as not counted.
 RESERVE_SKIP_CHAINS_WITHOUT_NODE = envbool("RESERVE_SKIP_CHAINS_WITHOUT_NODE", "False")
+if PRODUCTION and RESERVE_SKIP_CHAINS_WITHOUT_NODE:
+    # A backing summed over part of the supply must never be published as backed.
+    raise ImproperlyConfigured(
+        "RESERVE_SKIP_CHAINS_WITHOUT_NODE is for the demo world only: production counts every "
+        "chain a token is deployed on (set RPC_URL_<SLUG> for each)"
+    )
 # Recompute every snapshot this often, so staleness shows even when no input changes.
 RESERVE_RECOMPUTE_SECONDS = envint("RESERVE_RECOMPUTE_SECONDS", "900")
 CELERY_BEAT_SCHEDULE["custody-poll-inbox"] = {

@@ -63,10 +63,10 @@ def retry_deliveries() -> int:
     time_limit=60,
     soft_time_limit=50,
 )
-def send_confirmation(*, subscription_id: int) -> bool:
-    """E-mail the confirmation link of a new subscription (retried when the mail server
-    cannot be reached)."""
-    return subscriptions.send_confirmation(subscription_id=subscription_id)
+def send_confirmation(*, subscription_id: int, language: str = "") -> bool:
+    """E-mail the confirmation link of a new subscription, in `language` (the request's;
+    empty: the subscriber's), retried when the mail server cannot be reached."""
+    return subscriptions.send_confirmation(subscription_id=subscription_id, language=language)
 
 
 @shared_task(name="alerts.prune_unconfirmed", time_limit=600, soft_time_limit=540)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
@@ -89,7 +90,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         email=form.cleaned_data["email"], token=form.cleaned_data["token"]
     )
     if pending is not None:
-        tasks.send_confirmation.delay_on_commit(subscription_id=pending)
+        tasks.send_confirmation.delay_on_commit(
+            subscription_id=pending, language=translation.get_language() or ""
+        )
     return redirect("alerts:sent")
 
 

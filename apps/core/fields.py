@@ -9,7 +9,7 @@ On SQLite, compare and sum these values in Python, not in SQL.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 from django.db import models
@@ -30,7 +30,13 @@ class ExactDecimalField(models.DecimalField):
             if value is None:
                 return None
             value = self.to_python(value)
-            return format(value.quantize(Decimal(1).scaleb(-self.decimal_places)), "f")
+            # Quantize with the field's own precision, not the default context's 28 digits,
+            # which cannot hold every value the column allows (10^10 with 18 decimals).
+            exact = value.quantize(
+                Decimal(1).scaleb(-self.decimal_places),
+                context=Context(prec=self.max_digits + 2),
+            )
+            return format(exact, "f")
         return super().get_db_prep_value(value, connection, prepared)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:

@@ -27,6 +27,10 @@ DEVELOPMENT_KEY = "development-only-key-never-use-in-production-0123456789abcdef
         ({"DEBUG": "true"}, "DEBUG must be off in production"),
         ({"REDIS_CACHE_URL": ""}, "REDIS_CACHE_URL must be set in production"),
         ({"GEOIP_DB_PATH": "/nonexistent/country.mmdb"}, "needs a readable country database"),
+        (
+            {"RESERVE_SKIP_CHAINS_WITHOUT_NODE": "true"},
+            "RESERVE_SKIP_CHAINS_WITHOUT_NODE is for the demo world only",
+        ),
     ],
 )
 def test_production_refuses_to_start(override, message):

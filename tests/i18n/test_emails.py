@@ -3,10 +3,13 @@ sends them later (an officer's decision, the alerts worker)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from apps.alerts.models import Subscriber
+from apps.alerts.models import Subscriber, Subscription
 from apps.compliance.services.notifications import send_outcome_email
 from apps.onboarding.models import InvestorProfile, KycCase
 from tests.factories import KycCaseFactory, TokenFactory
@@ -27,12 +30,33 @@ def test_alert_confirmation_is_in_the_subscribers_language(
     assert message.subject == "確認您的 AAPLx 儲備通知"
     assert "如要確認，請開啟以下連結" in message.body
     assert "/alerts/confirm/" in message.body
-    # Asked again in English: the latest choice wins.
+    # Asked again in English: the confirmation e-mail is in English, but the address's
+    # language changes only when a link sent to it is opened.
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/alerts/", {"email": "lin@example.tw", "token": "AAPLx"})
-    assert Subscriber.objects.get().language == "en"
     assert mail.outbox[0].subject == "Confirm your reserve alerts for AAPLx"
+    assert Subscriber.objects.get().language == "zh-hant"
+    link = re.search(r"/alerts/confirm/[^/\s]+/", mail.outbox[0].body).group(0)
+    assert client.post(link).status_code == 200  # the button on the link's page
+    assert Subscriber.objects.get().language == "en"
+
+
+def test_a_stranger_cannot_change_a_subscribers_language(
+    client, django_capture_on_commit_callbacks
+):
+    token = TokenFactory(symbol="AAPLx")
+    subscriber = Subscriber.objects.create(
+        email="victim@example.com", language="en", created_at=timezone.now()
+    )
+    Subscription.objects.create(
+        subscriber=subscriber, token=token, created_at=timezone.now(), confirmed_at=timezone.now()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/alerts/", {"email": "victim@example.com", "token": "AAPLx"}, **ZH)
+    assert response.status_code == 302
+    assert Subscriber.objects.get().language == "en"
+    assert mail.outbox == []  # already confirmed: nothing is sent
 
 
 def test_sign_up_sets_the_investors_language_and_mails_in_it(

@@ -49,12 +49,11 @@ def request_subscription(
     language = translation.get_language() or settings.LANGUAGE_CODE
     try:
         with transaction.atomic():
-            subscriber, created = Subscriber.objects.get_or_create(
+            subscriber, _ = Subscriber.objects.get_or_create(
                 email=email, defaults={"created_at": now, "language": language}
             )
-            if not created and subscriber.language != language:
-                # The latest choice wins: the reader's e-mails follow the site's language.
-                Subscriber.objects.filter(pk=subscriber.pk).update(language=language)
+            # An existing subscriber's language changes only when a confirmation link sent to
+            # the address is opened (confirm_subscription), never on an anonymous request.
             subscription, _ = Subscription.objects.get_or_create(
                 subscriber=subscriber, token=token, defaults={"created_at": now}
             )
@@ -63,9 +62,10 @@ def request_subscription(
     return None if subscription.confirmed_at else subscription.pk
 
 
-def send_confirmation(*, subscription_id: int) -> bool:
-    """E-mail the signed confirmation link of an unconfirmed subscription; the only e-mail an
-    unconfirmed address ever gets. False when there is nothing to confirm any more."""
+def send_confirmation(*, subscription_id: int, language: str = "") -> bool:
+    """E-mail the signed confirmation link of an unconfirmed subscription, in `language` (the
+    asking request's; empty: the subscriber's); the only e-mail an unconfirmed address ever
+    gets. False when there is nothing to confirm any more."""
     subscription = (
         Subscription.objects.select_related("subscriber", "token")
         .filter(pk=subscription_id, confirmed_at__isnull=True)
@@ -86,7 +86,8 @@ def send_confirmation(*, subscription_id: int) -> bool:
         "days": settings.ALERTS_CONFIRM_DAYS,
         "site_url": settings.SITE_URL,
     }
-    with translation.override(subscription.subscriber.language or settings.LANGUAGE_CODE):
+    chosen = language or subscription.subscriber.language or settings.LANGUAGE_CODE
+    with translation.override(chosen):
         subject = render_to_string("alerts/email/confirm_subject.txt", context)
         body = render_to_string("alerts/email/confirm.txt", context)
     message = EmailMessage(
@@ -116,10 +117,16 @@ def subscription_for_link(token: str) -> Subscription:
 
 def confirm(*, token: str, now: dt.datetime | None = None) -> Subscription:
     """Confirm the subscription of a valid link (again: no change). From now on its events
-    are e-mailed; events recorded before are not."""
+    are e-mailed, in the language of this request; events recorded before are not."""
     subscription = subscription_for_link(token)
     Subscription.objects.filter(pk=subscription.pk, confirmed_at__isnull=True).update(
         confirmed_at=now or timezone.now()
+    )
+    # Whoever opens a link sent to the address speaks for it: its e-mails follow the
+    # language of that request (the latest confirmed choice wins).
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    Subscriber.objects.filter(pk=subscription.subscriber_id).exclude(language=language).update(
+        language=language
     )
     subscription.refresh_from_db(fields=["confirmed_at"])
     return subscription
