@@ -474,7 +474,8 @@ def chain_consistency(
         )
     record = {
         "multipliers": [
-            {"chain": a["chain"], "multiplier": decimal_text(a["multiplier"])} for a in applied
+            {"chain": a["chain"], "name": a["name"], "multiplier": decimal_text(a["multiplier"])}
+            for a in applied
         ],
         "chains_disagree": disagree,
         "multiplier_due": due,

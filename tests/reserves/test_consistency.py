@@ -93,7 +93,7 @@ def test_a_split_on_one_chain_only_raises_chains_disagree_until_the_other_follow
     # 2,400 on Ethereum (already underlying) + 380 x 4 on Solana.
     assert reserves["shares_required"] == "3920"
     assert (
-        "The chains agree: 4 on ethereum, 4 on solana"
+        "The chains agree: 4 on Ethereum, 4 on Solana"
         in client.get("/transparency/AAPLx/").content.decode()
     )
 
