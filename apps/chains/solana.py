@@ -22,10 +22,10 @@ import datetime as dt
 import json
 import math
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
@@ -106,6 +106,20 @@ class _Mint:
     paused: bool | None = None  # the Pausable extension's state; None: no such extension
 
 
+T = TypeVar("T")
+
+
+def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end from synchronous code; called from inside an event loop
+    (an async view or test), on a private loop in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @scrubbed_errors
 def read_supplies(
     *,
@@ -149,13 +163,7 @@ def read_supplies(
         seconds=whole,
         where=f"{chain_name} ({node})",
     )
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    # Called from inside an event loop (an async view or test): run on a private loop.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return _run_sync(coroutine)
 
 
 async def _bounded(coroutine: Any, *, seconds: float, where: str) -> SupplySnapshot:
@@ -562,12 +570,7 @@ def read_token_balances(
         seconds=timeout * (rounds + 1),
         where=where,
     )
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return _run_sync(coroutine)
 
 
 async def _read_balances(
@@ -748,12 +751,7 @@ def read_transfers(
         seconds=timeout * (2 + max_pages * max(1, len(mints))),
         where=f"{chain_name} ({node})",
     )
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return _run_sync(coroutine)
 
 
 async def _read_transfers(
