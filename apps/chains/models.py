@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -23,6 +24,24 @@ UINT256_DIGITS = 78  # decimal digits of 2**256 - 1
 SyncRun = JobRun
 
 __all__ = ["OracleFeed", "OracleRound", "SupplyObservation", "SyncRun"]
+
+
+class ScheduledMultiplier(Protocol):
+    multiplier: Decimal | None
+    new_multiplier: Decimal | None
+    new_multiplier_at: dt.datetime | None
+
+
+def multiplier_in_force(reading: ScheduledMultiplier, when: dt.datetime) -> Decimal | None:
+    """The multiplier a reading's chain applies at `when`: the scheduled one once it is due,
+    else the one read (None: the chain reports none)."""
+    if (
+        reading.new_multiplier is not None
+        and reading.new_multiplier_at is not None
+        and when >= reading.new_multiplier_at
+    ):
+        return Decimal(str(reading.new_multiplier))
+    return None if reading.multiplier is None else Decimal(str(reading.multiplier))
 
 
 class SupplyObservationQuerySet(QuerySet["SupplyObservation"]):
@@ -122,13 +141,7 @@ class SupplyObservation(models.Model):
 
     def multiplier_at(self, when: dt.datetime) -> Decimal | None:
         """The multiplier the chain applies at `when` (a scheduled one once it is due)."""
-        if (
-            self.new_multiplier is not None
-            and self.new_multiplier_at is not None
-            and when >= self.new_multiplier_at
-        ):
-            return Decimal(str(self.new_multiplier))
-        return None if self.multiplier is None else Decimal(str(self.multiplier))
+        return multiplier_in_force(self, when)
 
     def age(self, now: dt.datetime | None = None) -> dt.timedelta:
         return (now or timezone.now()) - self.observed_at

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils.translation import gettext_noop
 
+from apps.chains.models import multiplier_in_force
 from apps.core.formatting import WIDE, decimal_text
 
 from .models import Alert, ReserveSnapshot
@@ -101,13 +102,7 @@ class ObservationRef:
 
     def multiplier_at(self, when: dt.datetime) -> Decimal | None:
         """The multiplier the chain applies at `when`: a scheduled one once it is due."""
-        if (
-            self.new_multiplier is not None
-            and self.new_multiplier_at is not None
-            and when >= self.new_multiplier_at
-        ):
-            return Decimal(str(self.new_multiplier))
-        return None if self.multiplier is None else Decimal(str(self.multiplier))
+        return multiplier_in_force(self, when)
 
     @property
     def supply(self) -> Decimal:
